@@ -61,6 +61,11 @@ export interface LogRecord {
   /** Datadog-style `key:value` tags (from configuration and origin). */
   tags: string[];
   input: number;
+  /**
+   * The message parsed as a JSON object, when it is one: parsed once by the record builder and
+   * shared by the stages. Never serialized by destinations.
+   */
+  json?: Record<string, unknown>;
 }
 
 export const METRIC_KINDS = ['gauge', 'count', 'distribution'] as const;

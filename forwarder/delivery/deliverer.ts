@@ -1,0 +1,216 @@
+/**
+ * The sink every pipeline writes into. For each destination and signal it cuts batches on the
+ * destination's exact limits (items, uncompressed bytes), compresses them off the main thread
+ * (zlib's async calls run on libuv's pool), and sends them with bounded concurrency and retries.
+ * `push` returns a promise only when the destination has no free slot: that is the
+ * back-pressure that keeps memory bounded while a large S3 object streams through.
+ *
+ * Every item pushed ends in one outcome per destination, counted in `counters`:
+ * forwarded, rejected (the destination refused it for good: a 400 isolated to one item by
+ * bisection, a partial success), stored (the failure hook kept the batch for replay), or failed
+ * (its input is reported so AWS redelivers it).
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import type { Counters } from '../accounting.js';
+import type { Destination, SendResult, SignalEncoder } from '../destinations/destination.js';
+import { type Signal, type Telemetry, SIGNALS } from '../model.js';
+import { signalOf } from '../model.js';
+import { sendWithRetry } from './retry.js';
+
+const gzip = promisify(gzipCb);
+
+export interface FailedBatch {
+  readonly destination: string;
+  readonly signal: Signal;
+  /** The uncompressed request body, already scrubbed (scrubbing runs before encoding). */
+  readonly body: Uint8Array;
+  readonly items: number;
+  /** input index → number of items of that input in the batch. */
+  readonly inputs: ReadonlyMap<number, number>;
+  readonly reason: string;
+}
+
+export interface DelivererOptions {
+  readonly concurrency: number;
+  readonly requestTimeoutMs: number;
+  readonly maxRetries: number;
+  readonly retryBaseDelayMs: number;
+  /** Epoch ms after which no attempt starts (the Lambda deadline less a margin). */
+  readonly deadline: () => number;
+  readonly now?: () => number;
+  readonly counters: Counters;
+  /** Keeps a batch that could not be delivered (the failure store); true when kept. */
+  readonly onFailure?: (batch: FailedBatch) => Promise<boolean>;
+  readonly log?: (level: 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface DeliveryReport {
+  /** Inputs with at least one item neither delivered nor stored nor rejected for good. */
+  readonly failedInputs: ReadonlySet<number>;
+}
+
+interface OpenBatch {
+  values: unknown[];
+  /** The input of each value, index for index. */
+  inputs: number[];
+  bytes: number;
+}
+
+class Lane {
+  readonly open = new Map<Signal, OpenBatch>();
+  inFlight = 0;
+  readonly waiters: Array<() => void> = [];
+  constructor(
+    readonly destination: Destination,
+    readonly encoders: ReadonlyMap<Signal, SignalEncoder>,
+  ) {}
+}
+
+export class Deliverer {
+  private readonly lanes: Lane[];
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly failedInputs = new Set<number>();
+  private readonly now: () => number;
+
+  constructor(
+    destinations: readonly Destination[],
+    private readonly o: DelivererOptions,
+  ) {
+    this.now = o.now ?? Date.now;
+    this.lanes = destinations.map((d) => {
+      const encoders = new Map<Signal, SignalEncoder>();
+      for (const s of SIGNALS) {
+        const e = d.encoder(s);
+        if (e !== undefined) encoders.set(s, e);
+      }
+      return new Lane(d, encoders);
+    });
+  }
+
+  /** Adds one item; returns a promise only when the caller must wait for a free slot. */
+  push(item: Telemetry): Promise<void> | undefined {
+    const signal = signalOf(item);
+    let wait: Promise<void> | undefined;
+    for (const lane of this.lanes) {
+      const encoder = lane.encoders.get(signal);
+      if (encoder === undefined) continue;
+      const where = { signal, destination: lane.destination.name };
+      const r = encoder.encode(item);
+      if (!r.ok) {
+        this.o.counters.add('rejected', 1, { ...where, reason: r.reason });
+        continue;
+      }
+      if (r.truncated === true) this.o.counters.add('truncated', 1, where);
+      let batch = lane.open.get(signal);
+      if (
+        batch !== undefined &&
+        (batch.values.length + 1 > encoder.limits.maxItems ||
+          batch.bytes + r.bytes + encoder.separatorBytes > encoder.limits.maxBytes)
+      ) {
+        this.dispatch(lane, signal, batch);
+        batch = undefined;
+        // Past the concurrency limit: the caller waits until a request finishes.
+        if (lane.inFlight > this.o.concurrency) wait = this.slot(lane);
+      }
+      if (batch === undefined) {
+        batch = { values: [], inputs: [], bytes: encoder.framingBytes };
+        lane.open.set(signal, batch);
+      }
+      batch.values.push(r.value);
+      batch.bytes += r.bytes + (batch.values.length > 1 ? encoder.separatorBytes : 0);
+      batch.inputs.push(item.input);
+    }
+    return wait;
+  }
+
+  /** Sends what is left and waits for every request; then reports failed inputs. */
+  async finish(): Promise<DeliveryReport> {
+    for (const lane of this.lanes) {
+      for (const [signal, batch] of lane.open) this.dispatch(lane, signal, batch);
+    }
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    return { failedInputs: new Set(this.failedInputs) };
+  }
+
+  private slot(lane: Lane): Promise<void> {
+    return new Promise((resolve) => lane.waiters.push(resolve));
+  }
+
+  private dispatch(lane: Lane, signal: Signal, batch: OpenBatch): void {
+    lane.open.delete(signal);
+    if (batch.values.length === 0) return;
+    lane.inFlight++;
+    const task = this.deliver(lane, signal, batch.values, batch.inputs).finally(() => {
+      lane.inFlight--;
+      this.tasks.delete(task);
+      lane.waiters.shift()?.();
+    });
+    this.tasks.add(task);
+  }
+
+  private async deliver(lane: Lane, signal: Signal, values: unknown[], inputs: number[]): Promise<void> {
+    const d = lane.destination;
+    const encoder = lane.encoders.get(signal) as SignalEncoder;
+    const where = { signal, destination: d.name };
+    const assembled = encoder.assemble(values);
+    const body = typeof assembled === 'string' ? Buffer.from(assembled) : assembled;
+    let result: SendResult;
+    try {
+      const payload = d.compression === 'gzip' ? await gzip(body) : body;
+      result = await sendWithRetry(
+        (abort) => d.send(signal, payload, { signal: abort, contentEncoding: d.compression === 'gzip' ? 'gzip' : 'identity' }),
+        {
+          maxRetries: this.o.maxRetries,
+          baseDelayMs: this.o.retryBaseDelayMs,
+          requestTimeoutMs: this.o.requestTimeoutMs,
+          deadline: this.o.deadline(),
+          now: this.now,
+        },
+      );
+    } catch (err) {
+      result = { kind: 'retry', reason: `could not prepare the request: ${(err as Error).message}` };
+    }
+
+    if (result.kind === 'ok') {
+      const rejected = Math.min(result.rejectedItems ?? 0, values.length);
+      this.o.counters.add('forwarded', values.length - rejected, where);
+      if (rejected > 0) {
+        // OTLP partial success: the backend kept the rest; the rejected ones will not be accepted on retry.
+        this.o.counters.add('rejected', rejected, { ...where, reason: 'partial_success' });
+        this.o.log?.('warn', 'destination rejected part of a batch', { ...where, rejected, message: result.message });
+      }
+      return;
+    }
+    if ((result.kind === 'split' || (result.kind === 'reject' && result.badInput)) && values.length > 1) {
+      // Too large, or refused as bad input: bisect, so one bad item cannot take the others with it.
+      const mid = Math.ceil(values.length / 2);
+      await Promise.all([
+        this.deliver(lane, signal, values.slice(0, mid), inputs.slice(0, mid)),
+        this.deliver(lane, signal, values.slice(mid), inputs.slice(mid)),
+      ]);
+      return;
+    }
+    if (result.kind === 'reject' && result.badInput) {
+      this.o.counters.add('rejected', 1, { ...where, reason: `status_${result.status ?? 'unknown'}` });
+      this.o.log?.('warn', 'destination rejected an item as invalid', { ...where, status: result.status, reason: result.reason });
+      return;
+    }
+    const counts = new Map<number, number>();
+    for (const i of inputs) counts.set(i, (counts.get(i) ?? 0) + 1);
+    const failure: FailedBatch = { destination: d.name, signal, body, items: values.length, inputs: counts, reason: result.reason };
+    let stored = false;
+    try {
+      stored = (await this.o.onFailure?.(failure)) ?? false;
+    } catch (err) {
+      this.o.log?.('error', 'could not store a failed batch', { ...where, error: (err as Error).message });
+    }
+    if (stored) {
+      this.o.counters.add('stored', values.length, where);
+      return;
+    }
+    this.o.counters.add('failed', values.length, where);
+    for (const input of counts.keys()) this.failedInputs.add(input);
+    this.o.log?.('error', 'batch could not be delivered', { ...where, items: values.length, reason: result.reason });
+  }
+}

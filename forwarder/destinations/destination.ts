@@ -1,0 +1,50 @@
+/**
+ * What a destination is: only what is specific to its backend. Its limits, a pure per-item
+ * `encode` (so batches are cut on exact byte counts), a pure `assemble` of a batch body, and
+ * `send`, which makes one attempt and classifies the answer. Batching, compression, concurrency,
+ * retries, the failure store and accounting live in delivery/ and serve every destination.
+ */
+import type { Signal, Telemetry } from '../model.js';
+
+export interface Limits {
+  /** Items per request. */
+  readonly maxItems: number;
+  /** Uncompressed body bytes per request. */
+  readonly maxBytes: number;
+}
+
+export type Encoded<E> =
+  | { readonly ok: true; readonly value: E; readonly bytes: number; readonly truncated?: boolean }
+  | { readonly ok: false; readonly reason: string };
+
+export interface SignalEncoder<E = unknown> {
+  readonly limits: Limits;
+  encode(item: Telemetry): Encoded<E>;
+  /** The request body for a batch of encoded items (uncompressed). */
+  assemble(values: readonly E[]): Uint8Array | string;
+  /** Bytes the body adds around the items (brackets, separators), for batch cutting. */
+  readonly framingBytes: number;
+  /** Bytes each item adds beyond its own (separator). */
+  readonly separatorBytes: number;
+}
+
+/** One attempt's result, already classified. */
+export type SendResult =
+  | { readonly kind: 'ok'; readonly rejectedItems?: number; readonly message?: string }
+  | { readonly kind: 'retry'; readonly reason: string; readonly status?: number; readonly retryAfterMs?: number }
+  /** The batch is too large for the backend (413): split it and send the halves. */
+  | { readonly kind: 'split'; readonly reason: string; readonly status: number }
+  /** The backend refuses this batch and trying again will not help (400, 401, 403, …). */
+  | { readonly kind: 'reject'; readonly reason: string; readonly status?: number; readonly badInput: boolean };
+
+export interface SendOptions {
+  readonly signal: AbortSignal;
+  readonly contentEncoding: 'gzip' | 'identity';
+}
+
+export interface Destination {
+  readonly name: string;
+  readonly compression: 'gzip' | 'none';
+  encoder(signal: Signal): SignalEncoder | undefined;
+  send(signal: Signal, body: Uint8Array, options: SendOptions): Promise<SendResult>;
+}

@@ -1,0 +1,64 @@
+/**
+ * Raw batches → telemetry → the sink. For each batch: skip the forwarder's own log group,
+ * build records, run the stages (telemetry extraction, filtering, scrubbing — in that order, so
+ * metrics come from lines that filtering drops and nothing leaves unscrubbed), then push every
+ * item, waiting when the sink applies back-pressure.
+ */
+import type { Counters } from './accounting.js';
+import type { Deliverer } from './delivery/deliverer.js';
+import type { Telemetry } from './model.js';
+import { SIGNALS, signalOf } from './model.js';
+import type { RecordBuilder } from './records.js';
+import type { RawBatch } from './sources/source.js';
+import type { ChunkContext, Stage } from './stages/stage.js';
+
+export interface PipelineParts {
+  readonly records: RecordBuilder;
+  /** Stages that may turn log lines into other signals (their removed logs count as converted). */
+  readonly extract: readonly Stage[];
+  /** Stages that drop or rewrite (filter counts what it drops; scrub rewrites). */
+  readonly refine: readonly Stage[];
+  readonly sink: Pick<Deliverer, 'push'>;
+  readonly counters: Counters;
+  readonly ownLogGroup?: string;
+  /** Resolves per-batch context that needs I/O (the function's architecture), cached. */
+  readonly context?: (batch: RawBatch) => Promise<Partial<ChunkContext>>;
+  /** Joins continuation lines (multiline); stateful per origin. */
+  readonly multiline?: (batch: RawBatch) => RawBatch;
+}
+
+export async function runBatch(batch: RawBatch, p: PipelineParts): Promise<void> {
+  const { counters } = p;
+  counters.add('received', batch.logs.length, { signal: 'logs' });
+  if (p.ownLogGroup !== undefined && batch.origin.logGroup === p.ownLogGroup) {
+    // Forwarding our own log group would feed every run back into itself.
+    counters.add('filtered', batch.logs.length, { signal: 'logs', reason: 'own_log_group' });
+    return;
+  }
+  const joined = p.multiline === undefined ? batch : p.multiline(batch);
+  // Lines joined into another count as part of it, not as lost.
+  if (joined.logs.length < batch.logs.length) {
+    counters.add('converted', batch.logs.length - joined.logs.length, { signal: 'logs', reason: 'multiline' });
+  }
+  const extra = p.context === undefined ? {} : await p.context(joined);
+  const ctx: ChunkContext = { origin: joined.origin, counters, ...extra };
+  let items: Telemetry[] = p.records.build(joined);
+  const logsBefore = items.length;
+  for (const stage of p.extract) items = stage(items, ctx);
+  const logsAfter = countLogs(items);
+  if (logsAfter < logsBefore) counters.add('converted', logsBefore - logsAfter, { signal: 'logs' });
+  for (const stage of p.refine) items = stage(items, ctx);
+  const emitted = { logs: 0, metrics: 0, traces: 0 };
+  for (const item of items) {
+    emitted[signalOf(item)]++;
+    const wait = p.sink.push(item);
+    if (wait !== undefined) await wait;
+  }
+  for (const signal of SIGNALS) counters.add('emitted', emitted[signal], { signal });
+}
+
+function countLogs(items: readonly Telemetry[]): number {
+  let n = 0;
+  for (const i of items) if (i.type === 'log') n++;
+  return n;
+}
