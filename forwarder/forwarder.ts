@@ -8,6 +8,7 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { Counters } from './accounting.js';
 import type { Config } from './config/index.js';
 import { Deliverer } from './delivery/deliverer.js';
+import type { HttpPost } from './delivery/http.js';
 import type { Destination } from './destinations/destination.js';
 import { createDatadogDestination } from './destinations/datadog.js';
 import { datadogUrls } from './destinations/datadog-site.js';
@@ -27,6 +28,8 @@ export interface ForwarderDeps {
   readonly secrets?: SecretClients;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** The HTTP call of every HTTP destination (default fetch); benchmarks measure without a network. */
+  readonly post?: HttpPost;
 }
 
 export interface BatchResponse {
@@ -62,6 +65,7 @@ export class Forwarder {
             apiKey: () => secrets.resolve(ref),
             logs: { tags: forwarderTags },
             userAgent: `log-forwarder/${config.forwarderVersion}`,
+            ...(deps.post && { post: deps.post }),
           });
         }
         case 'stdout':

@@ -48,7 +48,13 @@ export interface LogRecord {
   readonly type: 'log';
   timestamp: number;
   message: string;
-  /** Flat attribute map, OpenTelemetry semantic-convention names where one exists. */
+  /**
+   * Attributes of where the line came from (account, region, log group and stream, function,
+   * bucket, key), OpenTelemetry semantic-convention names. One object shared by every record of
+   * a batch: never mutate it (replace it). Destinations encode it once per batch.
+   */
+  resource: Readonly<Attributes>;
+  /** Attributes of this line only (event id, request id, parsed fields, trace id as written). */
   attributes: Attributes;
   service?: string;
   source: string;
@@ -58,8 +64,8 @@ export interface LogRecord {
   traceId?: string;
   /** 16 lowercase hex. */
   spanId?: string;
-  /** Datadog-style `key:value` tags (from configuration and origin). */
-  tags: string[];
+  /** Datadog-style `key:value` tags (from configuration). Shared by a batch: replace, never mutate. */
+  tags: readonly string[];
   input: number;
   /**
    * The message parsed as a JSON object, when it is one: parsed once by the record builder and

@@ -20,12 +20,19 @@ const MAX_OPEN_STREAMS = 5_000;
 export class RecordBuilder {
   /** log stream → request id of its open invocation. Insertion order = age, for eviction. */
   private readonly open = new Map<string, string>();
+  /** Sources reuse one origin object for every batch of an input: one resource object each. */
+  private readonly resources = new WeakMap<Origin, Readonly<Attributes>>();
 
   constructor(private readonly options: RecordOptions) {}
 
   build(batch: RawBatch): LogRecord[] {
     const { origin, input } = batch;
-    const base = baseAttributes(origin);
+    let resource = this.resources.get(origin);
+    if (resource === undefined) {
+      resource = resourceOf(origin);
+      this.resources.set(origin, resource);
+    }
+    const tags = this.options.tags;
     const service = this.options.service ?? origin.functionName ?? origin.source;
     const lambda = origin.source === 'lambda' || origin.functionName !== undefined;
     const streamKey = lambda && origin.logStream !== undefined ? `${origin.logGroup}|${origin.logStream}` : undefined;
@@ -35,16 +42,17 @@ export class RecordBuilder {
     for (const raw of batch.logs) {
       const message = stripNewline(raw.message);
       const json = parseObject(message);
-      const attributes: Attributes = raw.attributes === undefined ? { ...base } : { ...base, ...raw.attributes };
+      const attributes: Attributes = raw.attributes === undefined ? {} : { ...raw.attributes };
       if (raw.id !== undefined) attributes[ATTR.logEventId] = raw.id;
       const record: LogRecord = {
         type: 'log',
         timestamp: raw.timestamp,
         message,
+        resource,
         attributes,
         service,
         source: origin.source,
-        tags: [...this.options.tags],
+        tags,
         input,
       };
       if (json !== undefined) record.json = json;
@@ -75,7 +83,8 @@ export class RecordBuilder {
   }
 }
 
-function baseAttributes(origin: Origin): Attributes {
+/** The origin as resource attributes; one frozen object per batch. */
+export function resourceOf(origin: Origin): Readonly<Attributes> {
   const a: Attributes = { [ATTR.cloudProvider]: 'aws' };
   if (origin.account !== undefined) a[ATTR.cloudAccountId] = origin.account;
   if (origin.region !== undefined) a[ATTR.cloudRegion] = origin.region;
@@ -84,7 +93,7 @@ function baseAttributes(origin: Origin): Attributes {
   if (origin.functionName !== undefined) a[ATTR.faasName] = origin.functionName;
   if (origin.bucket !== undefined) a[ATTR.s3Bucket] = origin.bucket;
   if (origin.key !== undefined) a[ATTR.s3Key] = origin.key;
-  return a;
+  return Object.freeze(a);
 }
 
 /** CloudWatch keeps the runtime's trailing newline on each event; the log does not need it. */

@@ -51,6 +51,7 @@ export interface DeliveryConfig {
   readonly maxRetries: number;
   readonly retryBaseDelayMs: number;
   readonly deadlineMarginMs: number;
+  readonly compressionLevel: number;
 }
 
 export interface StoreConfig {
@@ -188,6 +189,7 @@ export function loadConfig(env: Env): Config {
       maxRetries: r.int('MAX_RETRIES', 5, { min: 0, max: 20 }),
       retryBaseDelayMs: r.int('RETRY_BASE_DELAY_MS', 250, { min: 1, max: 60_000 }),
       deadlineMarginMs: r.int('DEADLINE_MARGIN_MS', 5_000, { min: 0, max: 600_000 }),
+      compressionLevel: r.int('COMPRESSION_LEVEL', 1, { min: 1, max: 9 }),
     },
     store: { ...(bucket && { bucket }), prefix: r.string('FAILURE_PREFIX') ?? 'failed/' },
     tagging: { tags: tagsRaw, ...(source && { source }), ...(service && { service }) },

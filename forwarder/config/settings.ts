@@ -61,6 +61,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'REQUEST_TIMEOUT_MS', section: 'delivery', description: 'Timeout of one HTTP request.', default: '10000' },
   { name: 'MAX_RETRIES', section: 'delivery', description: 'Retries of one batch after its first attempt (5xx, 429, 408, network errors).', default: '5' },
   { name: 'RETRY_BASE_DELAY_MS', section: 'delivery', description: 'First backoff delay; doubles each retry, with jitter.', default: '250' },
+  { name: 'COMPRESSION_LEVEL', section: 'delivery', description: 'gzip level of request bodies, 1 (fastest) to 9 (smallest). Lambda bills CPU time, and JSON logs compress well at low levels (BENCHMARKS.md).', default: '1' },
   { name: 'DEADLINE_MARGIN_MS', section: 'delivery', description: 'Time kept before the Lambda timeout: retries and reading stop when less remains, and the rest is stored or handed back to AWS.', default: '5000' },
 
   // store

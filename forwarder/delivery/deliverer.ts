@@ -16,6 +16,7 @@ import type { Counters } from '../accounting.js';
 import type { Destination, SendResult, SignalEncoder } from '../destinations/destination.js';
 import { type Signal, type Telemetry, SIGNALS } from '../model.js';
 import { signalOf } from '../model.js';
+import { StreamingGzip } from './compress.js';
 import { sendWithRetry } from './retry.js';
 
 const gzip = promisify(gzipCb);
@@ -36,6 +37,8 @@ export interface DelivererOptions {
   readonly requestTimeoutMs: number;
   readonly maxRetries: number;
   readonly retryBaseDelayMs: number;
+  /** gzip level, 1-9. */
+  readonly compressionLevel?: number;
   /** Epoch ms after which no attempt starts (the Lambda deadline less a margin). */
   readonly deadline: () => number;
   readonly now?: () => number;
@@ -55,6 +58,8 @@ interface OpenBatch {
   /** The input of each value, index for index. */
   inputs: number[];
   bytes: number;
+  /** Compression started while the batch fills, when the encoder's body is framed text. */
+  gzip?: StreamingGzip;
 }
 
 class Lane {
@@ -115,7 +120,13 @@ export class Deliverer {
       }
       if (batch === undefined) {
         batch = { values: [], inputs: [], bytes: encoder.framingBytes };
+        if (lane.destination.compression === 'gzip' && encoder.framing !== undefined) {
+          batch.gzip = new StreamingGzip(this.o.compressionLevel ?? 1, encoder.framing.head);
+        }
         lane.open.set(signal, batch);
+      }
+      if (batch.gzip !== undefined && encoder.framing !== undefined) {
+        batch.gzip.add(batch.values.length > 0 ? encoder.framing.separator + (r.value as string) : (r.value as string));
       }
       batch.values.push(r.value);
       batch.bytes += r.bytes + (batch.values.length > 1 ? encoder.separatorBytes : 0);
@@ -141,7 +152,9 @@ export class Deliverer {
     lane.open.delete(signal);
     if (batch.values.length === 0) return;
     lane.inFlight++;
-    const task = this.deliver(lane, signal, batch.values, batch.inputs).finally(() => {
+    const framing = lane.encoders.get(signal)?.framing;
+    const compressed = batch.gzip !== undefined && framing !== undefined ? batch.gzip.end(framing.tail) : undefined;
+    const task = this.deliver(lane, signal, batch.values, batch.inputs, compressed).finally(() => {
       lane.inFlight--;
       this.tasks.delete(task);
       lane.waiters.shift()?.();
@@ -149,15 +162,18 @@ export class Deliverer {
     this.tasks.add(task);
   }
 
-  private async deliver(lane: Lane, signal: Signal, values: unknown[], inputs: number[]): Promise<void> {
+  private async deliver(lane: Lane, signal: Signal, values: unknown[], inputs: number[], compressed?: Promise<Buffer>): Promise<void> {
     const d = lane.destination;
     const encoder = lane.encoders.get(signal) as SignalEncoder;
     const where = { signal, destination: d.name };
-    const assembled = encoder.assemble(values);
-    const body = typeof assembled === 'string' ? Buffer.from(assembled) : assembled;
+    const body = (): Uint8Array => {
+      const assembled = encoder.assemble(values);
+      return typeof assembled === 'string' ? Buffer.from(assembled) : assembled;
+    };
     let result: SendResult;
     try {
-      const payload = d.compression === 'gzip' ? await gzip(body) : body;
+      const payload =
+        compressed !== undefined ? await compressed : d.compression === 'gzip' ? await gzip(body(), { level: this.o.compressionLevel ?? 1 }) : body();
       result = await sendWithRetry(
         (abort) => d.send(signal, payload, { signal: abort, contentEncoding: d.compression === 'gzip' ? 'gzip' : 'identity' }),
         {
@@ -198,7 +214,7 @@ export class Deliverer {
     }
     const counts = new Map<number, number>();
     for (const i of inputs) counts.set(i, (counts.get(i) ?? 0) + 1);
-    const failure: FailedBatch = { destination: d.name, signal, body, items: values.length, inputs: counts, reason: result.reason };
+    const failure: FailedBatch = { destination: d.name, signal, body: body(), items: values.length, inputs: counts, reason: result.reason };
     let stored = false;
     try {
       stored = (await this.o.onFailure?.(failure)) ?? false;

@@ -16,6 +16,8 @@ export interface HttpAnswer {
 
 const MAX_BODY = 64 * 1024;
 
+export type HttpPost = (url: string, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal) => Promise<HttpAnswer>;
+
 export async function httpPost(url: string, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal): Promise<HttpAnswer> {
   const res = await fetch(url, { method: 'POST', headers, body, signal });
   const buf = new Uint8Array(await res.arrayBuffer());
@@ -50,10 +52,11 @@ export async function postAndClassify(
   body: Uint8Array,
   signal: AbortSignal,
   classify: (answer: HttpAnswer) => SendResult,
+  post: HttpPost = httpPost,
 ): Promise<SendResult> {
   let answer: HttpAnswer;
   try {
-    answer = await httpPost(url, headers, body, signal);
+    answer = await post(url, headers, body, signal);
   } catch (err) {
     return networkFailure(err);
   }

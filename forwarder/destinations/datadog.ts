@@ -3,7 +3,7 @@
  * (datadog-logs.ts); metrics and traces use their own encoders when given.
  */
 import type { Signal } from '../model.js';
-import { postAndClassify } from '../delivery/http.js';
+import { type HttpPost, httpPost, postAndClassify } from '../delivery/http.js';
 import type { Destination, SendOptions, SendResult, SignalEncoder } from './destination.js';
 import { type DatadogLogOptions, classifyDatadogAnswer, createDatadogLogEncoder } from './datadog-logs.js';
 import type { DatadogUrls } from './datadog-site.js';
@@ -16,6 +16,8 @@ export interface DatadogDestinationOptions {
   readonly metrics?: SignalEncoder;
   readonly traces?: SignalEncoder;
   readonly userAgent: string;
+  /** The HTTP call (default fetch); benchmarks replace it to measure without a network. */
+  readonly post?: HttpPost;
 }
 
 const CONTENT_TYPE: Record<Signal, string> = {
@@ -42,7 +44,7 @@ export function createDatadogDestination(o: DatadogDestinationOptions): Destinat
         'User-Agent': o.userAgent,
         'DD-EVP-ORIGIN': 'aws_forwarder',
       };
-      return postAndClassify(o.urls[signal], headers, body, opts.signal, (a) => classifyDatadogAnswer(a));
+      return postAndClassify(o.urls[signal], headers, body, opts.signal, (a) => classifyDatadogAnswer(a), o.post ?? httpPost);
     },
   };
 }

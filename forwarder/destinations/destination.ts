@@ -26,6 +26,11 @@ export interface SignalEncoder<E = unknown> {
   readonly framingBytes: number;
   /** Bytes each item adds beyond its own (separator). */
   readonly separatorBytes: number;
+  /**
+   * For text bodies that are the items joined between a head and a tail (a JSON array):
+   * lets delivery compress while the batch fills. Must give the same bytes as `assemble`.
+   */
+  readonly framing?: { readonly head: string; readonly separator: string; readonly tail: string };
 }
 
 /** One attempt's result, already classified. */

@@ -23,7 +23,7 @@ export function toContractObject(t: Telemetry): Record<string, unknown> {
         ...(t.traceId !== undefined && { trace_id: t.traceId }),
         ...(t.spanId !== undefined && { span_id: t.spanId }),
         tags: t.tags,
-        attributes: t.attributes,
+        attributes: { ...t.resource, ...t.attributes },
       };
     case 'metric':
       return {

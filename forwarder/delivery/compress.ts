@@ -1,0 +1,41 @@
+/**
+ * gzip that runs while a batch is still being filled: items are written to a zlib stream in
+ * chunks of 64 KiB, so compression proceeds on libuv's thread pool in parallel with the
+ * encoding of the next items, and the body is ready soon after the batch closes.
+ */
+import { type Gzip, createGzip } from 'node:zlib';
+
+const CHUNK = 64 * 1024;
+
+export class StreamingGzip {
+  private readonly z: Gzip;
+  private readonly out: Buffer[] = [];
+  private pending: string;
+  private readonly done: Promise<Buffer>;
+
+  constructor(level: number, head: string) {
+    this.pending = head;
+    this.z = createGzip({ level });
+    this.z.on('data', (c: Buffer) => this.out.push(c));
+    this.done = new Promise((resolve, reject) => {
+      this.z.on('end', () => resolve(Buffer.concat(this.out)));
+      this.z.on('error', reject);
+    });
+    // The result is awaited only when the batch is sent; until then an error must not go unhandled.
+    this.done.catch(() => {});
+  }
+
+  add(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= CHUNK) {
+      this.z.write(this.pending);
+      this.pending = '';
+    }
+  }
+
+  end(tail: string): Promise<Buffer> {
+    this.z.end(this.pending + tail);
+    this.pending = '';
+    return this.done;
+  }
+}
