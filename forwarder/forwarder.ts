@@ -2,12 +2,14 @@
  * The forwarder, built once per container from a validated config: destinations, stages and
  * caches live across invocations; counters and the deliverer are per invocation. `handle` is
  * short on purpose: detect the event, run its inputs through the pipeline, finish delivery,
- * answer AWS (throw so it redelivers, or return batchItemFailures), log one summary line.
+ * answer AWS (throw so it redelivers, or return batchItemFailures), report its own counts.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { Counters } from './accounting.js';
 import type { Config } from './config/index.js';
-import { Deliverer } from './delivery/deliverer.js';
+import { Deliverer, type DeliveryReport, type FailedBatch } from './delivery/deliverer.js';
+import { FailureStore } from './delivery/failure-store.js';
 import type { HttpPost } from './delivery/http.js';
 import type { Destination } from './destinations/destination.js';
 import { createDatadogDestination } from './destinations/datadog.js';
@@ -17,15 +19,19 @@ import { BadInputError, ForwarderError, describeError } from './errors.js';
 import { type Logger, createLogger } from './logger.js';
 import { type PipelineParts, runBatch } from './pipeline.js';
 import { RecordBuilder } from './records.js';
+import { replayStored } from './replay.js';
 import { SecretResolver, type SecretClients } from './secrets.js';
-import { decodeAwslogs } from './sources/cloudwatch.js';
-import { detectEvent } from './sources/detect.js';
+import { selfMetrics } from './self-telemetry.js';
+import { type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
+import { type EventKind, detectEvent } from './sources/detect.js';
 import { kinesisInputs } from './sources/kinesis.js';
 
 export interface ForwarderDeps {
   /** Where the stdout destination writes (default process.stdout). */
   readonly stdout?: Writable;
   readonly secrets?: SecretClients;
+  /** S3 client for sources and the failure store (default: from the standard AWS settings). */
+  readonly s3?: S3Client;
   readonly logger?: Logger;
   readonly now?: () => number;
   /** The HTTP call of every HTTP destination (default fetch); benchmarks measure without a network. */
@@ -39,23 +45,197 @@ export interface BatchResponse {
 /** The invocation could not deliver everything and has nowhere to keep it: AWS must redeliver. */
 export class DeliveryFailedError extends ForwarderError {}
 
-type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
+export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
+
+/** What one invocation carries through its steps. */
+interface Invocation {
+  readonly kind: EventKind;
+  readonly counters: Counters;
+  readonly deliverer: Deliverer;
+  readonly parts: PipelineParts;
+  readonly started: number;
+  /** Epoch ms after which no new work starts: the Lambda deadline less the margin. */
+  readonly deadlineAt: number;
+}
 
 export class Forwarder {
   readonly destinations: readonly Destination[];
   private readonly records: RecordBuilder;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly store?: FailureStore;
+  private readonly origin: OriginOptions;
+  private s3Client?: S3Client;
 
   constructor(
     readonly config: Config,
-    deps: ForwarderDeps = {},
+    private readonly deps: ForwarderDeps = {},
   ) {
     this.logger = deps.logger ?? createLogger(config.logLevel);
     this.now = deps.now ?? Date.now;
-    const secrets = new SecretResolver(deps.secrets);
+    this.destinations = this.createDestinations(new SecretResolver(deps.secrets));
+    this.records = new RecordBuilder({
+      tags: config.tagging.tags,
+      ...(config.tagging.service !== undefined && { service: config.tagging.service }),
+    });
+    if (config.store.bucket !== undefined) this.store = new FailureStore(this.s3(), config.store.bucket, config.store.prefix, this.now);
+    this.origin = {
+      ...(config.region !== undefined && { region: config.region }),
+      ...(config.tagging.source !== undefined && { sourceOverride: config.tagging.source }),
+    };
+  }
+
+  async handle(event: unknown, context: LambdaContext): Promise<BatchResponse | undefined> {
+    const inv = this.begin(event, context);
+    try {
+      switch (inv.kind) {
+        case 'cloudwatch':
+          return await this.handleCloudWatch((event as { awslogs: { data: string } }).awslogs.data, inv);
+        case 'kinesis':
+          return await this.handleKinesis(event as KinesisStreamEvent, inv);
+        case 'replay':
+          return await this.handleReplay(inv);
+        case 's3':
+        case 'unknown':
+          throw new BadInputError('unknown_event', 'unrecognised event: expected a CloudWatch Logs subscription (awslogs), Kinesis, S3 notification or replay event');
+      }
+    } finally {
+      await this.end(inv, context);
+    }
+  }
+
+  private begin(event: unknown, context: LambdaContext): Invocation {
+    const counters = new Counters();
+    const started = this.now();
+    const deadlineAt = started + context.getRemainingTimeInMillis() - this.config.delivery.deadlineMarginMs;
+    const deliverer = this.deliverer(counters, deadlineAt);
+    const parts: PipelineParts = {
+      records: this.records,
+      extract: [],
+      refine: [],
+      sink: deliverer,
+      counters,
+      ...(this.config.ownLogGroup !== undefined && { ownLogGroup: this.config.ownLogGroup }),
+    };
+    return { kind: detectEvent(event), counters, deliverer, parts, started, deadlineAt };
+  }
+
+  private async handleCloudWatch(data: string, inv: Invocation): Promise<undefined> {
+    await this.guarded(inv.counters, () => {
+      const { batch, invalidEvents } = decodeAwslogs(data, 0, this.origin);
+      inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
+      return batch === undefined ? undefined : runBatch(batch, inv.parts);
+    });
+    this.throwIfFailed(await inv.deliverer.finish());
+    return undefined;
+  }
+
+  private async handleKinesis(event: KinesisStreamEvent, inv: Invocation): Promise<BatchResponse> {
+    const inputs = kinesisInputs(event, this.origin);
+    for (const input of inputs) {
+      await this.guarded(inv.counters, () => {
+        const { batch, invalidEvents } = input.decode();
+        inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
+        return batch === undefined ? undefined : runBatch(batch, inv.parts);
+      });
+    }
+    const report = await inv.deliverer.finish();
+    return {
+      batchItemFailures: [...report.failedInputs]
+        .sort((a, b) => a - b)
+        .map((i) => ({ itemIdentifier: inputs[i]?.itemIdentifier ?? String(i) })),
+    };
+  }
+
+  private async handleReplay(inv: Invocation): Promise<undefined> {
+    if (this.store === undefined) {
+      this.logger.log('warn', 'replay requested but FAILURE_BUCKET is not set: nothing to replay');
+      return undefined;
+    }
+    const d = this.config.delivery;
+    const report = await replayStored({
+      store: this.store,
+      s3: this.s3(),
+      destinations: this.destinations,
+      counters: inv.counters,
+      deadline: inv.deadlineAt,
+      now: this.now,
+      concurrency: d.concurrency,
+      maxRetries: d.maxRetries,
+      retryBaseDelayMs: d.retryBaseDelayMs,
+      requestTimeoutMs: d.requestTimeoutMs,
+      compressionLevel: d.compressionLevel,
+      retentionMs: this.config.store.retentionDays * 86_400_000,
+      log: (level, message, fields) => this.logger.log(level, message, fields),
+    });
+    this.logger.log(report.pastRetention > 0 ? 'warn' : 'info', 'replay done', { ...report });
+    return undefined;
+  }
+
+  /** Failed inputs with nowhere to keep them: fail the invocation so that AWS redelivers. */
+  private throwIfFailed(report: DeliveryReport): void {
+    if (report.failedInputs.size > 0) {
+      throw new DeliveryFailedError('some records could not be delivered or stored; failing so that AWS redelivers the batch');
+    }
+  }
+
+  /** Own telemetry (best effort: never changes the invocation's answer) and the summary line. */
+  private async end(inv: Invocation, context: LambdaContext): Promise<void> {
+    const durationMs = this.now() - inv.started;
+    if (this.config.selfMetrics && inv.counters.entries().length > 0) {
+      const own = this.deliverer(new Counters(), inv.deadlineAt, false);
+      for (const point of selfMetrics(inv.counters, { name: this.config.forwarderName, version: this.config.forwarderVersion, timestamp: this.now(), durationMs })) {
+        await own.push(point);
+      }
+      const report = await own.finish().catch(() => undefined);
+      if (report === undefined || report.failedInputs.size > 0) this.logger.log('warn', 'could not send the forwarder\'s own metrics');
+    }
+    this.logger.log('info', 'forwarder summary', {
+      event: inv.kind,
+      ms: durationMs,
+      counts: inv.counters.summary(),
+      ...(context.awsRequestId !== undefined && { requestId: context.awsRequestId }),
+    });
+  }
+
+  private deliverer(counters: Counters, deadlineAt: number, withStore = true): Deliverer {
+    const store = withStore ? this.store : undefined;
+    return new Deliverer(this.destinations, {
+      ...this.config.delivery,
+      deadline: () => deadlineAt,
+      now: this.now,
+      counters,
+      log: (level, message, fields) => this.logger.log(level, message, fields),
+      ...(store !== undefined && {
+        onFailure: async (batch: FailedBatch) => {
+          const key = await store.put(batch);
+          this.logger.log('warn', 'batch stored for replay', { destination: batch.destination, signal: batch.signal, items: batch.items, key, reason: batch.reason });
+          return true;
+        },
+      }),
+    });
+  }
+
+  /** Runs one input; bad input is counted and logged, never thrown, so other inputs go on. */
+  private async guarded(counters: Counters, run: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (!(err instanceof BadInputError)) throw err;
+      counters.add('rejected', 1, { signal: 'logs', reason: err.reason });
+      this.logger.log('error', 'bad input skipped', { reason: err.reason, error: describeError(err) });
+    }
+  }
+
+  private s3(): S3Client {
+    this.s3Client ??= this.deps.s3 ?? new S3Client({});
+    return this.s3Client;
+  }
+
+  private createDestinations(secrets: SecretResolver): Destination[] {
+    const { config, deps } = this;
     const forwarderTags = [`forwardername:${config.forwarderName.toLowerCase()}`, `forwarder_version:${config.forwarderVersion}`];
-    this.destinations = config.destinations.map((name): Destination => {
+    return config.destinations.map((name): Destination => {
       switch (name) {
         case 'datadog': {
           const ref = config.datadog.apiKey;
@@ -74,89 +254,5 @@ export class Forwarder {
           throw new ForwarderError('the otlp destination is not available in this build');
       }
     });
-    this.records = new RecordBuilder({
-      tags: config.tagging.tags,
-      ...(config.tagging.service !== undefined && { service: config.tagging.service }),
-    });
-  }
-
-  async handle(event: unknown, context: LambdaContext): Promise<BatchResponse | undefined> {
-    const counters = new Counters();
-    const started = this.now();
-    const deadlineAt = started + context.getRemainingTimeInMillis() - this.config.delivery.deadlineMarginMs;
-    const deliverer = new Deliverer(this.destinations, {
-      ...this.config.delivery,
-      deadline: () => deadlineAt,
-      now: this.now,
-      counters,
-      log: (level, message, fields) => this.logger.log(level, message, fields),
-    });
-    const parts: PipelineParts = {
-      records: this.records,
-      extract: [],
-      refine: [],
-      sink: deliverer,
-      counters,
-      ...(this.config.ownLogGroup !== undefined && { ownLogGroup: this.config.ownLogGroup }),
-    };
-    const origin = {
-      ...(this.config.region !== undefined && { region: this.config.region }),
-      ...(this.config.tagging.source !== undefined && { sourceOverride: this.config.tagging.source }),
-    };
-    const kind = detectEvent(event);
-    try {
-      switch (kind) {
-        case 'cloudwatch': {
-          const data = (event as { awslogs: { data: string } }).awslogs.data;
-          await this.guarded(counters, () => {
-            const { batch, invalidEvents } = decodeAwslogs(data, 0, origin);
-            counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
-            return batch === undefined ? undefined : runBatch(batch, parts);
-          });
-          const report = await deliverer.finish();
-          if (report.failedInputs.size > 0) {
-            throw new DeliveryFailedError('some records could not be delivered or stored; failing so that AWS redelivers the batch');
-          }
-          return undefined;
-        }
-        case 'kinesis': {
-          const inputs = kinesisInputs(event as KinesisStreamEvent, origin);
-          for (const input of inputs) {
-            await this.guarded(counters, () => {
-              const { batch, invalidEvents } = input.decode();
-              counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
-              return batch === undefined ? undefined : runBatch(batch, parts);
-            });
-          }
-          const report = await deliverer.finish();
-          return {
-            batchItemFailures: [...report.failedInputs].sort((a, b) => a - b).map((i) => ({ itemIdentifier: inputs[i]?.itemIdentifier ?? String(i) })),
-          };
-        }
-        case 's3':
-        case 'replay':
-        case 'unknown':
-          throw new BadInputError('unknown_event', 'unrecognised event: expected a CloudWatch Logs subscription (awslogs), Kinesis, S3 notification or replay event');
-      }
-    } finally {
-      this.logger.log('info', 'forwarder summary', {
-        event: kind,
-        ms: this.now() - started,
-        counts: counters.summary(),
-        ...(context.awsRequestId !== undefined && { requestId: context.awsRequestId }),
-      });
-    }
-  }
-
-  /** Runs one input; bad input is counted and logged, never thrown, so other inputs go on. */
-  private async guarded(counters: Counters, run: () => Promise<void> | undefined): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      if (!(err instanceof BadInputError)) throw err;
-      counters.add('rejected', 1, { signal: 'logs', reason: err.reason });
-      this.logger.log('error', 'bad input skipped', { reason: err.reason, error: describeError(err) });
-    }
   }
 }
-

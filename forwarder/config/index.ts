@@ -57,6 +57,7 @@ export interface DeliveryConfig {
 export interface StoreConfig {
   readonly bucket?: string;
   readonly prefix: string;
+  readonly retentionDays: number;
 }
 
 export interface TaggingConfig {
@@ -74,6 +75,8 @@ export interface Config {
   readonly forwarderName: string;
   readonly forwarderVersion: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Send forwarder.* counts to the metrics destinations. */
+  readonly selfMetrics: boolean;
   readonly region?: string;
   /** The forwarder's own log group: never forwarded, never subscribed. */
   readonly ownLogGroup?: string;
@@ -191,7 +194,12 @@ export function loadConfig(env: Env): Config {
       deadlineMarginMs: r.int('DEADLINE_MARGIN_MS', 5_000, { min: 0, max: 600_000 }),
       compressionLevel: r.int('COMPRESSION_LEVEL', 1, { min: 1, max: 9 }),
     },
-    store: { ...(bucket && { bucket }), prefix: r.string('FAILURE_PREFIX') ?? 'failed/' },
+    store: {
+      ...(bucket && { bucket }),
+      prefix: r.string('FAILURE_PREFIX') ?? 'failed/',
+      retentionDays: r.int('FAILURE_RETENTION_DAYS', 14, { min: 1, max: 3650 }),
+    },
+    selfMetrics: r.bool('FORWARDER_METRICS', true),
     tagging: { tags: tagsRaw, ...(source && { source }), ...(service && { service }) },
     parsing: { ...(multilineStart && { multilineStart }) },
   };

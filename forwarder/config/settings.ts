@@ -35,6 +35,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   // destination
   { name: 'DESTINATIONS', section: 'destination', description: 'Comma-separated destinations: datadog, otlp, stdout. Default: datadog when a Datadog API key is configured, otlp when an OTLP endpoint is, both when both are, else stdout (NDJSON, for local runs).' },
   { name: 'FORWARDER_NAME', section: 'destination', description: 'Name used in the forwarder\'s own telemetry (forwarder.* metrics, summary line).', default: 'AWS_LAMBDA_FUNCTION_NAME or log-forwarder' },
+  { name: 'FORWARDER_METRICS', section: 'destination', description: 'Send the forwarder\'s own forwarder.* counts (received, forwarded, filtered, rejected, stored, replayed, failed per signal and destination) to the metrics destinations.', default: 'true' },
   { name: 'FORWARDER_LOG_LEVEL', section: 'destination', description: 'Level of the forwarder\'s own log: debug, info, warn, error.', default: 'info' },
 
   // datadog
@@ -67,6 +68,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   // store
   { name: 'FAILURE_BUCKET', section: 'store', description: 'S3 bucket where batches that still fail are stored for replay. Without it, failures make the invocation fail (or go to batchItemFailures) so AWS redelivers.' },
   { name: 'FAILURE_PREFIX', section: 'store', description: 'Key prefix of stored failures.', default: 'failed/' },
+  { name: 'FAILURE_RETENTION_DAYS', section: 'store', description: 'Age after which the bucket lifecycle rule expires stored batches; replay counts those past it.', default: '14' },
 
   // tagging
   { name: 'DD_TAGS', section: 'tagging', description: 'Tags added to every log, metric and span: k:v,k:v.', compat: 'Datadog Forwarder DD_TAGS' },
