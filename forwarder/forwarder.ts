@@ -4,6 +4,7 @@
  * short on purpose: detect the event, run its inputs through the pipeline, finish delivery,
  * answer AWS (throw so it redelivers, or return batchItemFailures), report its own counts.
  */
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { Counters } from './accounting.js';
@@ -15,7 +16,8 @@ import type { Destination } from './destinations/destination.js';
 import { createDatadogDestination } from './destinations/datadog.js';
 import { datadogUrls } from './destinations/datadog-site.js';
 import { type Writable, createStdoutDestination } from './destinations/stdout.js';
-import { BadInputError, ForwarderError, describeError } from './errors.js';
+import { type ContinuationTarget, MAX_CONTINUATIONS, type ContinuationEvent, invokeContinuation } from './continuation.js';
+import { BadInputError, ForwarderError, S3ReadError, describeError } from './errors.js';
 import { type Logger, createLogger } from './logger.js';
 import { type PipelineParts, runBatch } from './pipeline.js';
 import { RecordBuilder } from './records.js';
@@ -25,6 +27,8 @@ import { selfMetrics } from './self-telemetry.js';
 import { type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
 import { type EventKind, detectEvent } from './sources/detect.js';
 import { kinesisInputs } from './sources/kinesis.js';
+import { readS3Object } from './sources/s3-object.js';
+import { isS3Event, parseS3Event } from '../parsers/s3-event.js';
 
 export interface ForwarderDeps {
   /** Where the stdout destination writes (default process.stdout). */
@@ -32,6 +36,8 @@ export interface ForwarderDeps {
   readonly secrets?: SecretClients;
   /** S3 client for sources and the failure store (default: from the standard AWS settings). */
   readonly s3?: S3Client;
+  /** Lambda client for continuations of S3 objects (default: from the standard AWS settings). */
+  readonly lambda?: Pick<LambdaClient, 'send'>;
   readonly logger?: Logger;
   readonly now?: () => number;
   /** The HTTP call of every HTTP destination (default fetch); benchmarks measure without a network. */
@@ -66,6 +72,7 @@ export class Forwarder {
   private readonly store?: FailureStore;
   private readonly origin: OriginOptions;
   private s3Client?: S3Client;
+  private lambdaClient?: LambdaClient;
 
   constructor(
     readonly config: Config,
@@ -96,6 +103,9 @@ export class Forwarder {
         case 'replay':
           return await this.handleReplay(inv);
         case 's3':
+          return await this.handleS3(event, inv);
+        case 'continuation':
+          return await this.handleContinuation(event as ContinuationEvent, inv);
         case 'unknown':
           throw new BadInputError('unknown_event', 'unrecognised event: expected a CloudWatch Logs subscription (awslogs), Kinesis, S3 notification or replay event');
       }
@@ -117,7 +127,7 @@ export class Forwarder {
       counters,
       ...(this.config.ownLogGroup !== undefined && { ownLogGroup: this.config.ownLogGroup }),
     };
-    return { kind: detectEvent(event), counters, deliverer, parts, started, deadlineAt };
+    return { kind: detectEvent(event, isS3Event), counters, deliverer, parts, started, deadlineAt };
   }
 
   private async handleCloudWatch(data: string, inv: Invocation): Promise<undefined> {
@@ -145,6 +155,95 @@ export class Forwarder {
         .sort((a, b) => a - b)
         .map((i) => ({ itemIdentifier: inputs[i]?.itemIdentifier ?? String(i) })),
     };
+  }
+
+  /**
+   * S3 notifications (direct, SNS, SQS, SQS+SNS, EventBridge): every object announced is read as
+   * a stream. An object that cannot be read is reported (after delivering what was read): as a
+   * batchItemFailure for SQS, else by failing the invocation so that the notification is retried.
+   */
+  private async handleS3(event: unknown, inv: Invocation): Promise<BatchResponse | undefined> {
+    const { targets, skipped } = parseS3Event(event);
+    for (const s of skipped) this.logger.log('info', 'S3 notification skipped', { reason: s.reason, detail: s.detail });
+    const failed = await this.readObjects(targets.map((t) => ({ target: { ...t, startOffset: 0, hop: 0 }, input: t.input })), inv);
+    const report = await inv.deliverer.finish();
+    for (const i of report.failedInputs) failed.add(i);
+    const viaSqs = targets.some((t) => t.messageId !== undefined) || skipped.some((s) => s.messageId !== undefined);
+    if (viaSqs) {
+      const ids = new Map<number, string>();
+      for (const t of [...targets, ...skipped]) if (t.messageId !== undefined) ids.set(t.input, t.messageId);
+      return { batchItemFailures: [...failed].sort((a, b) => a - b).map((i) => ({ itemIdentifier: ids.get(i) ?? String(i) })) };
+    }
+    if (failed.size > 0) throw new DeliveryFailedError('some S3 objects could not be read or delivered; failing so that the notification is retried');
+    return undefined;
+  }
+
+  private async handleContinuation(event: ContinuationEvent, inv: Invocation): Promise<undefined> {
+    const failed = await this.readObjects([{ target: event.continuation, input: 0 }], inv);
+    const report = await inv.deliverer.finish();
+    if (failed.size > 0 || report.failedInputs.size > 0) throw new DeliveryFailedError('the continued S3 object could not be read or delivered; Lambda retries this continuation');
+    return undefined;
+  }
+
+  /**
+   * Reads objects one after the other, batch by batch, until the deadline draws near; what is
+   * left (the rest of the current object, and objects not started) continues in a follow-up
+   * invocation. Returns the inputs that failed.
+   */
+  private async readObjects(items: ReadonlyArray<{ target: ContinuationTarget; input: number }>, inv: Invocation): Promise<Set<number>> {
+    const failed = new Set<number>();
+    const s3Options = {
+      maxDecompressedBytes: this.config.s3.maxDecompressedBytes,
+      ...(this.config.s3.format !== undefined && { format: this.config.s3.format }),
+      ...(this.config.parsing.multilineStart !== undefined && { multiline: { start: this.config.parsing.multilineStart } }),
+      counters: inv.counters,
+    };
+    for (const { target, input } of items) {
+      let offset = target.startOffset;
+      let stopped = this.timeShort(inv);
+      if (!stopped) {
+        try {
+          const reading = readS3Object(this.s3(), { ...target, input }, { ...s3Options, ...(offset > 0 && { startOffset: offset }) });
+          for await (const batch of reading) {
+            await runBatch(batch, inv.parts);
+            offset = batch.position.offset;
+            if (this.timeShort(inv)) {
+              stopped = true;
+              break;
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof S3ReadError)) throw err;
+          inv.counters.add('rejected', 1, { signal: 'logs', reason: 's3_read_failed' });
+          this.logger.log('error', 'S3 object could not be read; what was read is delivered, the object is reported for retry', { error: describeError(err) });
+          failed.add(input);
+          continue;
+        }
+      }
+      if (stopped && !(await this.continueLater({ ...target, startOffset: offset, hop: target.hop + 1 }))) failed.add(input);
+    }
+    return failed;
+  }
+
+  /** Less time left than one request needs: stop reading, deliver, continue elsewhere. */
+  private timeShort(inv: Invocation): boolean {
+    return this.now() >= inv.deadlineAt - this.config.delivery.requestTimeoutMs;
+  }
+
+  private async continueLater(target: ContinuationTarget): Promise<boolean> {
+    const name = this.config.functionName;
+    if (name === undefined || target.hop > MAX_CONTINUATIONS) {
+      this.logger.log('error', 'cannot continue the S3 object in a follow-up invocation', { bucket: target.bucket, key: target.key, hop: target.hop });
+      return false;
+    }
+    try {
+      await invokeContinuation(this.deps.lambda ?? (this.lambdaClient ??= new LambdaClient({})), name, target);
+      this.logger.log('info', 'S3 object continues in a follow-up invocation', { bucket: target.bucket, key: target.key, offset: target.startOffset, hop: target.hop });
+      return true;
+    } catch (err) {
+      this.logger.log('error', 'could not start the follow-up invocation', { bucket: target.bucket, key: target.key, error: describeError(err) });
+      return false;
+    }
   }
 
   private async handleReplay(inv: Invocation): Promise<undefined> {

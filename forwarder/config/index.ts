@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './reader.js';
 import { SETTINGS } from './settings.js';
+import { S3_FORMATS, type S3Format, isS3Format } from '../../parsers/s3-formats/types.js';
 
 export type { Env } from './reader.js';
 
@@ -70,6 +71,12 @@ export interface ParsingConfig {
   readonly multilineStart?: RegExp;
 }
 
+export interface S3Config {
+  readonly maxDecompressedBytes: number;
+  /** Forced format; detected per object when absent. */
+  readonly format?: S3Format;
+}
+
 export interface Config {
   readonly destinations: readonly DestinationName[];
   readonly forwarderName: string;
@@ -86,6 +93,9 @@ export interface Config {
   readonly store: StoreConfig;
   readonly tagging: TaggingConfig;
   readonly parsing: ParsingConfig;
+  readonly s3: S3Config;
+  /** This function's own name (AWS_LAMBDA_FUNCTION_NAME): continuations invoke it. */
+  readonly functionName?: string;
 }
 
 /** Replaced at build time by esbuild; the package version in tests. */
@@ -176,6 +186,10 @@ export function loadConfig(env: Env): Config {
   const region = r.string('AWS_REGION');
   const ownLogGroup = r.string('AWS_LAMBDA_LOG_GROUP_NAME') ?? (r.has('AWS_LAMBDA_FUNCTION_NAME') ? `/aws/lambda/${r.string('AWS_LAMBDA_FUNCTION_NAME')}` : undefined);
   const multilineStart = r.regex('MULTILINE_START_PATTERN') ?? r.regex('DD_MULTILINE_LOG_REGEX_PATTERN');
+  const s3FormatRaw = r.string('S3_FORMAT');
+  if (s3FormatRaw !== undefined && !isS3Format(s3FormatRaw)) r.problem(`S3_FORMAT: expected one of ${S3_FORMATS.join(', ')}, got "${s3FormatRaw}"`);
+  const s3Format = s3FormatRaw !== undefined && isS3Format(s3FormatRaw) ? s3FormatRaw : undefined;
+  const functionName = r.string('AWS_LAMBDA_FUNCTION_NAME');
 
   const config: Config = {
     destinations,
@@ -202,6 +216,11 @@ export function loadConfig(env: Env): Config {
     selfMetrics: r.bool('FORWARDER_METRICS', true),
     tagging: { tags: tagsRaw, ...(source && { source }), ...(service && { service }) },
     parsing: { ...(multilineStart && { multilineStart }) },
+    s3: {
+      maxDecompressedBytes: r.int('S3_MAX_DECOMPRESSED_BYTES', 10 * 1024 ** 3, { min: 1024, max: 1024 ** 5 }),
+      ...(s3Format !== undefined && { format: s3Format }),
+    },
+    ...(functionName !== undefined && { functionName }),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
