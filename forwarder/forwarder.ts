@@ -14,7 +14,9 @@ import { FailureStore } from './delivery/failure-store.js';
 import type { HttpPost } from './delivery/http.js';
 import type { Destination } from './destinations/destination.js';
 import { createDatadogDestination } from './destinations/datadog.js';
+import { createDatadogMetricsEncoder } from './destinations/datadog-metrics.js';
 import { datadogUrls } from './destinations/datadog-site.js';
+import { createDatadogTracesEncoder } from './destinations/datadog-traces.js';
 import { type Writable, createStdoutDestination } from './destinations/stdout.js';
 import { type ContinuationTarget, MAX_CONTINUATIONS, type ContinuationEvent, invokeContinuation } from './continuation.js';
 import { BadInputError, ForwarderError, S3ReadError, describeError } from './errors.js';
@@ -27,7 +29,9 @@ import { selfMetrics } from './self-telemetry.js';
 import { type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
 import { type EventKind, detectEvent } from './sources/detect.js';
 import { kinesisInputs } from './sources/kinesis.js';
+import { createBatchJoiner } from './sources/multiline-batch.js';
 import { readS3Object } from './sources/s3-object.js';
+import type { RawBatch } from './sources/source.js';
 import { isS3Event, parseS3Event } from '../parsers/s3-event.js';
 
 export interface ForwarderDeps {
@@ -72,6 +76,8 @@ export class Forwarder {
   private readonly store?: FailureStore;
   private readonly origin: OriginOptions;
   private s3Client?: S3Client;
+  /** Multiline joining of CloudWatch batches (S3 objects join while they are read). */
+  private readonly joinLines?: (batch: RawBatch) => RawBatch;
   private lambdaClient?: LambdaClient;
 
   constructor(
@@ -86,6 +92,7 @@ export class Forwarder {
       ...(config.tagging.service !== undefined && { service: config.tagging.service }),
     });
     if (config.store.bucket !== undefined) this.store = new FailureStore(this.s3(), config.store.bucket, config.store.prefix, this.now);
+    if (config.parsing.multilineStart !== undefined) this.joinLines = createBatchJoiner(config.parsing.multilineStart);
     this.origin = {
       ...(config.region !== undefined && { region: config.region }),
       ...(config.tagging.source !== undefined && { sourceOverride: config.tagging.source }),
@@ -126,6 +133,7 @@ export class Forwarder {
       sink: deliverer,
       counters,
       ...(this.config.ownLogGroup !== undefined && { ownLogGroup: this.config.ownLogGroup }),
+      ...(this.joinLines !== undefined && { multiline: this.joinLines }),
     };
     return { kind: detectEvent(event, isS3Event), counters, deliverer, parts, started, deadlineAt };
   }
@@ -198,6 +206,8 @@ export class Forwarder {
       ...(this.config.parsing.multilineStart !== undefined && { multiline: { start: this.config.parsing.multilineStart } }),
       counters: inv.counters,
     };
+    // S3 objects are joined while they are read; the CloudWatch joiner must not run again.
+    const { multiline: _joinedWhileRead, ...parts } = inv.parts;
     for (const { target, input } of items) {
       let offset = target.startOffset;
       let stopped = this.timeShort(inv);
@@ -205,7 +215,7 @@ export class Forwarder {
         try {
           const reading = readS3Object(this.s3(), { ...target, input }, { ...s3Options, ...(offset > 0 && { startOffset: offset }) });
           for await (const batch of reading) {
-            await runBatch(batch, inv.parts);
+            await runBatch(batch, parts);
             offset = batch.position.offset;
             if (this.timeShort(inv)) {
               stopped = true;
@@ -334,6 +344,8 @@ export class Forwarder {
   private createDestinations(secrets: SecretResolver): Destination[] {
     const { config, deps } = this;
     const forwarderTags = [`forwardername:${config.forwarderName.toLowerCase()}`, `forwarder_version:${config.forwarderVersion}`];
+    // The trace payload's env, from an env:… entry of DD_TAGS (the Datadog convention).
+    const env = config.tagging.tags.find((t) => t.startsWith('env:'))?.slice(4);
     return config.destinations.map((name): Destination => {
       switch (name) {
         case 'datadog': {
@@ -343,6 +355,9 @@ export class Forwarder {
             urls: datadogUrls(config.datadog.site, config.datadog.url),
             apiKey: () => secrets.resolve(ref),
             logs: { tags: forwarderTags },
+            // Metric points already carry the records' tags (DD_TAGS included) from the telemetry stage.
+            metrics: createDatadogMetricsEncoder({ tags: forwarderTags }),
+            traces: createDatadogTracesEncoder(env === undefined ? {} : { env }),
             userAgent: `log-forwarder/${config.forwarderVersion}`,
             ...(deps.post && { post: deps.post }),
           });

@@ -8,16 +8,13 @@
  * Batches older than the retention are counted: the bucket's lifecycle rule expires them.
  * Replay stops starting new work when the deadline comes; the rest waits for the next run.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Counters } from './accounting.js';
-import type { Destination } from './destinations/destination.js';
+import { type Destination, contentEncoding } from './destinations/destination.js';
+import { compressBody } from './delivery/compress.js';
 import type { FailureStore, StoredBatchRef } from './delivery/failure-store.js';
 import { sendWithRetry } from './delivery/retry.js';
 import { describeError } from './errors.js';
-
-const gzip = promisify(gzipCb);
 
 export interface ReplayOptions {
   readonly store: FailureStore;
@@ -75,9 +72,10 @@ async function replayOne(ref: StoredBatchRef, o: ReplayOptions, r: { delivered: 
   }
   try {
     const batch = await o.store.get(ref);
-    const payload = destination.compression === 'gzip' ? await gzip(batch.body, { level: o.compressionLevel }) : batch.body;
+    const compression = destination.compression(ref.signal);
+    const payload = await compressBody(batch.body, compression, o.compressionLevel);
     const result = await sendWithRetry(
-      (signal) => destination.send(ref.signal, payload, { signal, contentEncoding: destination.compression === 'gzip' ? 'gzip' : 'identity' }),
+      (signal) => destination.send(ref.signal, payload, { signal, contentEncoding: contentEncoding(compression) }),
       { maxRetries: o.maxRetries, baseDelayMs: o.retryBaseDelayMs, requestTimeoutMs: o.requestTimeoutMs, deadline: o.deadline, now: o.now },
     );
     if (result.kind === 'ok') {

@@ -3,7 +3,19 @@
  * chunks of 64 KiB, so compression proceeds on libuv's thread pool in parallel with the
  * encoding of the next items, and the body is ready soon after the batch closes.
  */
-import { type Gzip, createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { type Gzip, createGzip, deflate as deflateCb, gzip as gzipCb } from 'node:zlib';
+import type { Compression } from '../destinations/destination.js';
+
+const gzip = promisify(gzipCb);
+const deflate = promisify(deflateCb);
+
+/** A whole body compressed off the main thread. `deflate` is the zlib format (RFC 9110 §8.4.1.2), not raw. */
+export async function compressBody(body: Uint8Array, compression: Compression, level: number): Promise<Uint8Array> {
+  if (compression === 'gzip') return gzip(body, { level });
+  if (compression === 'deflate') return deflate(body, { level });
+  return body;
+}
 
 const CHUNK = 64 * 1024;
 

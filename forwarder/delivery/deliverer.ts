@@ -10,16 +10,12 @@
  * bisection, a partial success), stored (the failure hook kept the batch for replay), or failed
  * (its input is reported so AWS redelivers it).
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import type { Counters } from '../accounting.js';
-import type { Destination, SendResult, SignalEncoder } from '../destinations/destination.js';
+import { type Destination, type SendResult, type SignalEncoder, contentEncoding } from '../destinations/destination.js';
 import { type Signal, type Telemetry, SIGNALS } from '../model.js';
 import { signalOf } from '../model.js';
-import { StreamingGzip } from './compress.js';
+import { StreamingGzip, compressBody } from './compress.js';
 import { sendWithRetry } from './retry.js';
-
-const gzip = promisify(gzipCb);
 
 export interface FailedBatch {
   readonly destination: string;
@@ -115,12 +111,12 @@ export class Deliverer {
       ) {
         this.dispatch(lane, signal, batch);
         batch = undefined;
-        // Past the concurrency limit: the caller waits until a request finishes.
-        if (lane.inFlight > this.o.concurrency) wait = this.slot(lane);
+        // Every slot busy: the caller waits until a request finishes (so at most `concurrency`).
+        if (lane.inFlight >= this.o.concurrency) wait = this.slot(lane);
       }
       if (batch === undefined) {
         batch = { values: [], inputs: [], bytes: encoder.framingBytes };
-        if (lane.destination.compression === 'gzip' && encoder.framing !== undefined) {
+        if (lane.destination.compression(signal) === 'gzip' && encoder.framing !== undefined) {
           batch.gzip = new StreamingGzip(this.o.compressionLevel ?? 1, encoder.framing.head);
         }
         lane.open.set(signal, batch);
@@ -172,10 +168,10 @@ export class Deliverer {
     };
     let result: SendResult;
     try {
-      const payload =
-        compressed !== undefined ? await compressed : d.compression === 'gzip' ? await gzip(body(), { level: this.o.compressionLevel ?? 1 }) : body();
+      const compression = d.compression(signal);
+      const payload = compressed !== undefined ? await compressed : await compressBody(body(), compression, this.o.compressionLevel ?? 1);
       result = await sendWithRetry(
-        (abort) => d.send(signal, payload, { signal: abort, contentEncoding: d.compression === 'gzip' ? 'gzip' : 'identity' }),
+        (abort) => d.send(signal, payload, { signal: abort, contentEncoding: contentEncoding(compression) }),
         {
           maxRetries: this.o.maxRetries,
           baseDelayMs: this.o.retryBaseDelayMs,

@@ -34,7 +34,9 @@ export function createDatadogDestination(o: DatadogDestinationOptions): Destinat
   };
   return {
     name: 'datadog',
-    compression: 'gzip',
+    // distribution_points documents deflate only (Datadog OpenAPI v1
+    // DistributionPointsContentEncoding); the logs and trace intakes take gzip.
+    compression: (signal) => (signal === 'metrics' ? 'deflate' : 'gzip'),
     encoder: (signal) => encoders[signal],
     async send(signal: Signal, body: Uint8Array, opts: SendOptions): Promise<SendResult> {
       const headers = {

@@ -42,14 +42,21 @@ export type SendResult =
   /** The backend refuses this batch and trying again will not help (400, 401, 403, …). */
   | { readonly kind: 'reject'; readonly reason: string; readonly status?: number; readonly badInput: boolean };
 
+export const COMPRESSIONS = ['gzip', 'deflate', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** The Content-Encoding header value for a compression. */
+export const contentEncoding = (c: Compression): 'gzip' | 'deflate' | 'identity' => (c === 'none' ? 'identity' : c);
+
 export interface SendOptions {
   readonly signal: AbortSignal;
-  readonly contentEncoding: 'gzip' | 'identity';
+  readonly contentEncoding: 'gzip' | 'deflate' | 'identity';
 }
 
 export interface Destination {
   readonly name: string;
-  readonly compression: 'gzip' | 'none';
+  /** How request bodies of a signal are compressed (backends differ per intake). */
+  compression(signal: Signal): Compression;
   encoder(signal: Signal): SignalEncoder | undefined;
   send(signal: Signal, body: Uint8Array, options: SendOptions): Promise<SendResult>;
 }

@@ -72,7 +72,7 @@ export interface Writable {
 export function createStdoutDestination(out: Writable): Destination {
   return {
     name: 'stdout',
-    compression: 'none',
+    compression: () => 'none',
     encoder: () => encoder as SignalEncoder,
     send(_signal, body): Promise<SendResult> {
       return new Promise((resolve) => {

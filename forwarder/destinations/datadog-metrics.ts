@@ -1,0 +1,109 @@
+/**
+ * Datadog metrics as distribution points: POST /api/v1/distribution_points
+ * (https://docs.datadoghq.com/api/latest/metrics/submit-distribution-points/; BACKENDS.md §2 A).
+ *
+ * Body: `{"series":[{"metric":…,"points":[[ts_seconds,[value]]],"tags":["k:v",…],"type":"distribution"},…]}`.
+ * Each MetricPoint becomes one series with one point, so a point's encoded bytes are exact and
+ * the deliverer can cut batches on them; `assemble` only wraps the series.
+ *
+ * Why distributions for every kind (gauge, count, distribution alike): several forwarder
+ * instances run at once and each sees a slice of the invocations; only distributions are
+ * aggregated server-side across senders and give percentiles (p50/p99 duration, cost). The
+ * Datadog Forwarder sends enhanced and custom metrics the same way (BACKENDS.md §2 "Which API
+ * to use"). v2 series has no distribution type.
+ *
+ * Timestamps: MetricPoint.timestamp is epoch ms; the intake wants POSIX seconds, so the point
+ * goes in the second that contains it (floor). Units are not part of this API (metric metadata
+ * is set elsewhere in Datadog), so MetricPoint.unit and namespace are not sent. No `host`: a
+ * Lambda metric has no host, as in the Datadog Forwarder's requests (`"host": null`).
+ *
+ * Limits: the distribution_points size limit is undocumented. The documented neighbours: v1
+ * series, "max payload size is 3.2 megabytes (3200000 bytes)", compressed payloads under 62 MB
+ * decompressed (Datadog OpenAPI spec v1 `/api/v1/series`; BACKENDS.md §2), and v2 series,
+ * 512,000 B compressed and 5 MiB decompressed. We cap the UNCOMPRESSED body at 3,200,000 B:
+ * even a body that did not compress at all would meet the v1 wire limit, and the decompressed
+ * size stays under both decompressed limits. No count limit is documented; 10,000 series per
+ * payload is the Agent Data Plane's default (`DEFAULT_MAX_METRICS_PER_PAYLOAD`,
+ * https://datadoghq.dev/saluki/api-docs/agent_data_plane_config/defaults/); at ~320 B per
+ * enhanced point both caps bind near the same batch size.
+ *
+ * Compression: the spec lists only `Content-Encoding: deflate` (zlib, RFC 9110 §8.4.1.2) for
+ * this endpoint, and the Datadog Forwarder sends deflate; gzip is not documented here.
+ *
+ * Bad items (non-finite value, bad timestamp, empty name) are refused with a reason; the
+ * deliverer counts them as rejected and goes on.
+ */
+import type { Telemetry } from '../model.js';
+import type { Encoded, SignalEncoder } from './destination.js';
+
+export const DATADOG_METRICS_LIMITS = {
+  maxItems: 10_000,
+  maxBytes: 3_200_000,
+} as const;
+
+const OPEN = '{"series":[';
+const CLOSE = ']}';
+
+export interface DatadogMetricsOptions {
+  /** `k:v` tags on every point (forwarder name and version, DD_TAGS), before the point's own. */
+  readonly tags: readonly string[];
+}
+
+export const DATADOG_METRIC_REJECTIONS = ['not_a_metric', 'invalid_name', 'invalid_value', 'invalid_timestamp'] as const;
+export type DatadogMetricRejection = (typeof DATADOG_METRIC_REJECTIONS)[number];
+
+/** True when `s` can go between JSON quotes as is: no quote, backslash, control or surrogate character. */
+function plainJson(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/** JSON.stringify(s), without its cost for the usual plain strings (tags are the hot part of encoding). */
+const jsonString = (s: string): string => (plainJson(s) ? `"${s}"` : JSON.stringify(s));
+
+/**
+ * The JSON array body of a point's tags after the base tags (already JSON): a key with an empty
+ * value is a bare tag (`"standalone"`).
+ */
+function tagsJson(baseJson: string, own: Readonly<Record<string, string>>): string {
+  let out = baseJson;
+  for (const key in own) {
+    const value = own[key] as string;
+    const tag = value === '' ? jsonString(key) : plainJson(key) && plainJson(value) ? `"${key}:${value}"` : JSON.stringify(`${key}:${value}`);
+    out = out === '' ? tag : `${out},${tag}`;
+  }
+  return out;
+}
+
+/** The encoder, its body known to be text. */
+export interface DatadogMetricsEncoder extends SignalEncoder<string> {
+  assemble(values: readonly string[]): string;
+}
+
+export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): DatadogMetricsEncoder {
+  const baseJson = options.tags.map(jsonString).join(',');
+  return {
+    limits: DATADOG_METRICS_LIMITS,
+    framingBytes: OPEN.length + CLOSE.length,
+    separatorBytes: 1,
+    // The body is the series joined between a head and a tail: delivery may compress while it fills.
+    framing: { head: OPEN, separator: ',', tail: CLOSE },
+    encode(t: Telemetry): Encoded<string> {
+      if (t.type !== 'metric') return { ok: false, reason: 'not_a_metric' };
+      if (t.name === '') return { ok: false, reason: 'invalid_name' };
+      // JSON has no NaN or Infinity: JSON.stringify would write null and the intake would refuse the batch.
+      if (!Number.isFinite(t.value)) return { ok: false, reason: 'invalid_value' };
+      if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
+      const seconds = Math.floor(t.timestamp / 1000);
+      // Same text as JSON.stringify of {metric, points, tags, type}: a finite number prints alike in both.
+      const json = `{"metric":${jsonString(t.name)},"points":[[${seconds},[${t.value}]]],"tags":[${tagsJson(baseJson, t.tags)}],"type":"distribution"}`;
+      return { ok: true, value: json, bytes: Buffer.byteLength(json) };
+    },
+    assemble(values: readonly string[]): string {
+      return `${OPEN}${values.join(',')}${CLOSE}`;
+    },
+  };
+}

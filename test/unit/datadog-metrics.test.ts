@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { Counters } from '../../forwarder/accounting.js';
+import { Deliverer } from '../../forwarder/delivery/deliverer.js';
+import { createDatadogMetricsEncoder, DATADOG_METRICS_LIMITS } from '../../forwarder/destinations/datadog-metrics.js';
+import type { Destination, SignalEncoder } from '../../forwarder/destinations/destination.js';
+import type { LogRecord, MetricPoint } from '../../forwarder/model.js';
+
+const BASE_TAGS = ['forwardername:log-forwarder', 'forwarder_version:0.1.0'];
+
+/**
+ * aws.lambda.enhanced.duration for the warm REPORT of formats/lambda-text.txt
+ * (`Duration: 102.25 ms … Memory Size: 128 MB`), as the enhanced-metrics parser emits it.
+ */
+function enhancedDuration(): MetricPoint {
+  return {
+    type: 'metric',
+    name: 'aws.lambda.enhanced.duration',
+    value: 0.10225,
+    unit: 's',
+    timestamp: 1704067200190,
+    kind: 'distribution',
+    tags: {
+      functionname: 'orders-api',
+      region: 'us-east-1',
+      aws_account: '123456789012',
+      architecture: 'x86_64',
+      memorysize: '128',
+      cold_start: 'false',
+    },
+    input: 0,
+  };
+}
+
+/** The Datadog metric line of formats/powertools-emf-datadog.txt:
+ * `{"e":1704067200.19,"m":"orders.created","t":["env:prod","dd_lambda_layer:datadog-nodev20.x"],"v":1}`. */
+function customPoint(): MetricPoint {
+  return {
+    type: 'metric',
+    name: 'orders.created',
+    value: 1,
+    unit: '',
+    timestamp: 1704067200190,
+    kind: 'distribution',
+    tags: { env: 'prod', dd_lambda_layer: 'datadog-nodev20.x' },
+    input: 0,
+  };
+}
+
+function encodeOk(encoder: SignalEncoder<string>, item: MetricPoint): { value: string; bytes: number } {
+  const r = encoder.encode(item);
+  if (!r.ok) throw new Error(`expected an encoded point, got ${r.reason}`);
+  return r;
+}
+
+describe('createDatadogMetricsEncoder: one series per point', () => {
+  test('an enhanced metric becomes a distribution series with seconds and the base tags first', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+
+    const r = encodeOk(encoder, enhancedDuration());
+
+    expect(r.value).toBe(
+      '{"metric":"aws.lambda.enhanced.duration","points":[[1704067200,[0.10225]]],' +
+        '"tags":["forwardername:log-forwarder","forwarder_version:0.1.0","functionname:orders-api","region:us-east-1",' +
+        '"aws_account:123456789012","architecture:x86_64","memorysize:128","cold_start:false"],"type":"distribution"}',
+    );
+  });
+
+  test('a custom metric line point keeps its own tags after the base tags', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+
+    const r = encodeOk(encoder, customPoint());
+
+    expect(r.value).toBe(
+      '{"metric":"orders.created","points":[[1704067200,[1]]],' +
+        '"tags":["forwardername:log-forwarder","forwarder_version:0.1.0","env:prod","dd_lambda_layer:datadog-nodev20.x"],"type":"distribution"}',
+    );
+  });
+
+  test('the timestamp is the epoch second containing the millisecond timestamp', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+
+    const r = encodeOk(encoder, { ...customPoint(), timestamp: 1704067200999 });
+
+    expect(JSON.parse(r.value).points).toEqual([[1704067200, [1]]]);
+  });
+
+  test('a tag with an empty value is sent as a bare tag', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+
+    const r = encodeOk(encoder, { ...customPoint(), tags: { standalone: '', env: 'prod' } });
+
+    expect(JSON.parse(r.value).tags).toEqual(['standalone', 'env:prod']);
+  });
+
+  test('gauge and count points are sent as distributions too', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+
+    const gauge = JSON.parse(encodeOk(encoder, { ...customPoint(), kind: 'gauge' }).value);
+    const count = JSON.parse(encodeOk(encoder, { ...customPoint(), kind: 'count' }).value);
+
+    expect([gauge.type, count.type]).toEqual(['distribution', 'distribution']);
+  });
+
+  test('the reported bytes are the UTF-8 length of the encoded series', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+
+    const r = encodeOk(encoder, { ...customPoint(), tags: { 'café': 'crème brûlée' } });
+
+    expect(r.bytes).toBe(Buffer.byteLength(r.value, 'utf8'));
+    expect(r.bytes).toBeGreaterThan(r.value.length);
+  });
+
+  test('for any name, tags and value the text is exactly JSON.stringify of the series (quotes, controls, non-ASCII)', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: ['a:"quoted"', 'plain:1'] });
+    const text = fc.string({ unit: 'grapheme-composite', maxLength: 12 }).chain((a) => fc.constantFrom(a, `${a}"\\\n\u0001`, `${a}\ud800`));
+
+    fc.assert(
+      fc.property(text.filter((n) => n !== ''), fc.dictionary(text, text, { maxKeys: 4 }), fc.double({ noNaN: true, noDefaultInfinity: true }), (name, tags, value) => {
+        const r = encoder.encode({ ...customPoint(), name, tags, value });
+        if (!r.ok) return false;
+        const expected = JSON.stringify({
+          metric: name,
+          points: [[1704067200, [value]]],
+          tags: ['a:"quoted"', 'plain:1', ...Object.entries(tags).map(([k, v]) => (v === '' ? k : `${k}:${v}`))],
+          type: 'distribution',
+        });
+        return r.value === expected && r.bytes === Buffer.byteLength(expected);
+      }),
+    );
+  });
+});
+
+describe('createDatadogMetricsEncoder: refusals', () => {
+  const encoder = createDatadogMetricsEncoder({ tags: [] });
+
+  test('a log record is not a metric', () => {
+    const log: LogRecord = { type: 'log', timestamp: 1, message: 'm', resource: {}, attributes: {}, source: 'lambda', tags: [], input: 0 };
+
+    expect(encoder.encode(log)).toEqual({ ok: false, reason: 'not_a_metric' });
+  });
+
+  test('NaN is refused: JSON would carry null', () => {
+    expect(encoder.encode({ ...customPoint(), value: Number.NaN })).toEqual({ ok: false, reason: 'invalid_value' });
+  });
+
+  test('Infinity is refused', () => {
+    expect(encoder.encode({ ...customPoint(), value: Number.POSITIVE_INFINITY })).toEqual({ ok: false, reason: 'invalid_value' });
+  });
+
+  test('a negative timestamp is refused', () => {
+    expect(encoder.encode({ ...customPoint(), timestamp: -1 })).toEqual({ ok: false, reason: 'invalid_timestamp' });
+  });
+
+  test('an empty name is refused', () => {
+    expect(encoder.encode({ ...customPoint(), name: '' })).toEqual({ ok: false, reason: 'invalid_name' });
+  });
+});
+
+describe('createDatadogMetricsEncoder: batches', () => {
+  test('the assembled body is {"series":[…]} and its length is framing + items + separators', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const items = [encodeOk(encoder, enhancedDuration()), encodeOk(encoder, customPoint())];
+
+    const body = encoder.assemble(items.map((i) => i.value));
+
+    expect(JSON.parse(body)).toEqual({ series: items.map((i) => JSON.parse(i.value)) });
+    expect(Buffer.byteLength(body)).toBe(encoder.framingBytes + items[0]!.bytes + items[1]!.bytes + encoder.separatorBytes);
+  });
+
+  test('the streaming framing gives the same bytes as assemble', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const values = [encodeOk(encoder, enhancedDuration()).value, encodeOk(encoder, customPoint()).value];
+    const f = encoder.framing!;
+
+    expect(f.head + values.join(f.separator) + f.tail).toBe(encoder.assemble(values));
+  });
+
+  test('limits: 3,200,000 uncompressed bytes and 10,000 series per payload', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+
+    expect(encoder.limits).toEqual({ maxItems: 10_000, maxBytes: 3_200_000 });
+  });
+
+  test('the deliverer cuts batches that each stay within the byte limit and lose no point', async () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const bodies: string[] = [];
+    const destination: Destination = {
+      name: 'capture',
+      compression: () => 'none',
+      encoder: (signal) => (signal === 'metrics' ? encoder : undefined),
+      send: async (_signal, body) => {
+        bodies.push(Buffer.from(body).toString('utf8'));
+        return { kind: 'ok' };
+      },
+    };
+    const counters = new Counters();
+    const deliverer = new Deliverer([destination], {
+      concurrency: 2,
+      requestTimeoutMs: 1_000,
+      maxRetries: 0,
+      retryBaseDelayMs: 1,
+      deadline: () => Number.MAX_SAFE_INTEGER,
+      counters,
+    });
+    // ~1 KB per point: 4,000 points exceed the 3,200,000-byte cap well before the 10,000-series cap.
+    const padding = 'x'.repeat(900);
+    const total = 4_000;
+
+    for (let i = 0; i < total; i++) await deliverer.push({ ...customPoint(), tags: { request: `${i}-${padding}` } });
+    await deliverer.finish();
+
+    expect(bodies.length).toBe(2);
+    for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(DATADOG_METRICS_LIMITS.maxBytes);
+    const series = bodies.flatMap((b) => (JSON.parse(b) as { series: unknown[] }).series);
+    expect(series.length).toBe(total);
+    expect(counters.get('forwarded', { signal: 'metrics' })).toBe(total);
+  });
+});
