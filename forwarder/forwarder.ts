@@ -356,7 +356,7 @@ export class Forwarder {
             apiKey: () => secrets.resolve(ref),
             logs: { tags: forwarderTags },
             // Metric points already carry the records' tags (DD_TAGS included) from the telemetry stage.
-            metrics: createDatadogMetricsEncoder({ tags: forwarderTags }),
+            metrics: createDatadogMetricsEncoder({ tags: forwarderTags, now: this.now }),
             traces: createDatadogTracesEncoder(env === undefined ? {} : { env }),
             userAgent: `log-forwarder/${config.forwarderVersion}`,
             ...(deps.post && { post: deps.post }),

@@ -47,9 +47,18 @@ const CLOSE = ']}';
 export interface DatadogMetricsOptions {
   /** `k:v` tags on every point (forwarder name and version, DD_TAGS), before the point's own. */
   readonly tags: readonly string[];
+  /**
+   * The clock, to refuse points Datadog would drop without a word: distributions more than one
+   * hour old are not ingested (historical ingestion does not cover them; BACKENDS.md §2
+   * [DD-HIST]). Counted as rejected `too_old` instead of being lost after a 202.
+   */
+  readonly now?: () => number;
 }
 
-export const DATADOG_METRIC_REJECTIONS = ['not_a_metric', 'invalid_name', 'invalid_value', 'invalid_timestamp'] as const;
+/** https://docs.datadoghq.com/metrics/custom_metrics/historical_metrics/ */
+export const DISTRIBUTION_MAX_AGE_MS = 3_600_000;
+
+export const DATADOG_METRIC_REJECTIONS = ['not_a_metric', 'invalid_name', 'invalid_value', 'invalid_timestamp', 'too_old'] as const;
 export type DatadogMetricRejection = (typeof DATADOG_METRIC_REJECTIONS)[number];
 
 /** True when `s` can go between JSON quotes as is: no quote, backslash, control or surrogate character. */
@@ -97,6 +106,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       // JSON has no NaN or Infinity: JSON.stringify would write null and the intake would refuse the batch.
       if (!Number.isFinite(t.value)) return { ok: false, reason: 'invalid_value' };
       if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
+      if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
       const seconds = Math.floor(t.timestamp / 1000);
       // Same text as JSON.stringify of {metric, points, tags, type}: a finite number prints alike in both.
       const json = `{"metric":${jsonString(t.name)},"points":[[${seconds},[${t.value}]]],"tags":[${tagsJson(baseJson, t.tags)}],"type":"distribution"}`;

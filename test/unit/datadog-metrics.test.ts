@@ -217,3 +217,18 @@ describe('createDatadogMetricsEncoder: batches', () => {
     expect(counters.get('forwarded', { signal: 'metrics' })).toBe(total);
   });
 });
+
+describe('points Datadog would drop for their age', () => {
+  const now = () => Date.UTC(2024, 0, 1, 12, 0, 0);
+  const point = (ageMs: number) => ({ type: 'metric' as const, name: 'aws.lambda.enhanced.invocations', value: 1, unit: '1', kind: 'distribution' as const, timestamp: now() - ageMs, tags: {}, input: 0 });
+
+  test('a point older than one hour is refused as too_old, not sent to be dropped after a 202', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [], now });
+    expect(encoder.encode(point(3_600_001))).toEqual({ ok: false, reason: 'too_old' });
+  });
+
+  test('a point within the hour is encoded', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [], now });
+    expect(encoder.encode(point(3_599_000)).ok).toBe(true);
+  });
+});
