@@ -59,7 +59,9 @@ export class RecordBuilder {
       if (lambda) {
         const facts = lineFacts(message, json);
         if (facts.level !== undefined) record.level = facts.level;
-        if (facts.platform === 'start' && facts.requestId !== undefined) current = facts.requestId;
+        // A stream runs one invocation at a time: any line that states its request id names the
+        // open invocation, also when its START went to another payload (another forwarder).
+        if (facts.requestId !== undefined) current = facts.requestId;
         const requestId = facts.requestId ?? current;
         if (requestId !== undefined) attributes[ATTR.faasInvocationId] = requestId;
         // REPORT is the last line of an invocation; END alone may be followed by a REPORT.

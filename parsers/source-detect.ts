@@ -22,8 +22,9 @@ const RULES: ReadonlyArray<readonly [test: (group: string) => boolean, source: s
   [(g) => g.startsWith('/aws/msk/') || g.startsWith('/aws/kafka/'), 'kafka'],
   [(g) => g.startsWith('/aws/bedrock/'), 'bedrock'],
   [(g) => g.startsWith('aws-waf-logs-'), 'waf'],
-  [(g) => g.startsWith('aws-cloudtrail-logs') || g.includes('CloudTrail'), 'cloudtrail'],
-  [(g) => g.startsWith('/aws/vpc/') || g.includes('flowlogs') || g.includes('flow-logs') || g.includes('vpc-flow'), 'vpc'],
+  // User-named groups (CloudTrail, VPC flow logs): match the words in any case (VPCFlowLogs, vpc-flow-logs).
+  [(g) => g.startsWith('aws-cloudtrail-logs') || g.toLowerCase().includes('cloudtrail'), 'cloudtrail'],
+  [(g) => g.startsWith('/aws/vpc/') || /flow-?logs|vpc-flow/i.test(g), 'vpc'],
 ];
 
 export function sourceFromLogGroup(logGroup: string): string {

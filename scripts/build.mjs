@@ -22,6 +22,8 @@ const common = {
   outExtension: { '.js': '.mjs' },
   outdir: 'dist',
   legalComments: 'none',
+  // Error class names are what Lambda reports as the error type, and what the CLI prints.
+  keepNames: true,
   define: { __FORWARDER_VERSION__: JSON.stringify(pkg.version) },
   // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -121,7 +121,10 @@ function secretRef(r: EnvReader, plain: string, arn: string, ssm: string): Secre
 
 function readDatadog(r: EnvReader): DatadogConfig {
   const site = r.string('DD_SITE') ?? 'datadoghq.com';
-  if (!/^[a-z0-9.-]+$/.test(site)) r.problem(`DD_SITE: expected a site such as ${DATADOG_SITES.join(', ')}, got "${site}"`);
+  // A site is a bare domain: a known one, or a regional subdomain of datadoghq.com / ddog-gov.com.
+  // `app.` or a scheme in front of it would give a wrong intake host.
+  const knownShape = /^(datadoghq\.(com|eu)|ddog-gov\.com|[a-z0-9]+\.(datadoghq\.com|ddog-gov\.com))$/.test(site) && !site.startsWith('app.');
+  if (!knownShape) r.problem(`DD_SITE: expected a site such as ${DATADOG_SITES.join(', ')} (no app. prefix, no scheme), got "${site}"`);
   const url = r.url('DD_URL');
   const apiKey = secretRef(r, 'DD_API_KEY', 'DD_API_KEY_SECRET_ARN', 'DD_API_KEY_SSM_NAME');
   return { site, ...(url !== undefined && { url: url.replace(/\/+$/, '') }), ...(apiKey && { apiKey }) };

@@ -88,7 +88,8 @@ export class EnvReader {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
       return v;
     } catch {
-      this.problems.push(`${name}: expected an http(s) URL, got "${v}"`);
+      // Never echo credentials written into a URL.
+      this.problems.push(`${name}: expected an http(s) URL, got "${v.replace(/\/\/[^/@]*@/, '//***@')}"`);
       return undefined;
     }
   }

@@ -196,11 +196,10 @@ export class Deliverer {
     }
     if ((result.kind === 'split' || (result.kind === 'reject' && result.badInput)) && values.length > 1) {
       // Too large, or refused as bad input: bisect, so one bad item cannot take the others with it.
+      // One half after the other, inside this batch's slot: bisection never adds requests in flight.
       const mid = Math.ceil(values.length / 2);
-      await Promise.all([
-        this.deliver(lane, signal, values.slice(0, mid), inputs.slice(0, mid)),
-        this.deliver(lane, signal, values.slice(mid), inputs.slice(mid)),
-      ]);
+      await this.deliver(lane, signal, values.slice(0, mid), inputs.slice(0, mid));
+      await this.deliver(lane, signal, values.slice(mid), inputs.slice(mid));
       return;
     }
     if (result.kind === 'reject' && result.badInput) {

@@ -20,9 +20,24 @@ export type HttpPost = (url: string, headers: Record<string, string>, body: Uint
 
 export async function httpPost(url: string, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal): Promise<HttpAnswer> {
   const res = await fetch(url, { method: 'POST', headers, body, signal });
-  const buf = new Uint8Array(await res.arrayBuffer());
-  const bodyBytes = buf.length > MAX_BODY ? buf.subarray(0, MAX_BODY) : buf;
+  const bodyBytes = await readBounded(res);
   return { status: res.status, headers: res.headers, body: new TextDecoder().decode(bodyBytes), bodyBytes };
+}
+
+/** Up to MAX_BODY bytes of a response body; the rest is discarded, not buffered. */
+async function readBounded(res: Response): Promise<Uint8Array> {
+  if (res.body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    if (size < MAX_BODY) {
+      const part = chunk.subarray(0, MAX_BODY - size);
+      chunks.push(part);
+      size += part.length;
+    }
+    // Keep reading past the cap (discarding) so the connection can go back to the pool.
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */

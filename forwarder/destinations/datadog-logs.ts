@@ -128,14 +128,21 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
       let json = itemJson(t, t.message);
       let bytes = Buffer.byteLength(json);
       if (bytes <= maxItemBytes) return { ok: true, value: json, bytes };
-      const overhead = bytes - Buffer.byteLength(t.message);
-      // JSON escaping can grow a message up to 6x (\u00XX); cut with a margin, then check.
-      let budget = maxItemBytes - overhead - Buffer.byteLength(TRUNCATION_MARKER) - 64;
+      // JSON escaping grows a message unevenly (a quote or tab takes 2 bytes, a control character
+      // 6), so the room left for the message is counted in escaped bytes and turned into a cut of
+      // the raw text at the message's average growth; a cut that still does not fit shrinks by
+      // how much it missed. (A fixed margin lost everything in escape-heavy lines.)
+      const rawBytes = Buffer.byteLength(t.message);
+      const escapedBytes = Buffer.byteLength(JSON.stringify(t.message)) - 2;
+      const extra = Buffer.byteLength(`,"${ATTR.truncated}":true`) + Buffer.byteLength(TRUNCATION_MARKER);
+      const room = maxItemBytes - (bytes - escapedBytes) - extra;
+      let budget = Math.max(0, Math.floor((room * rawBytes) / Math.max(1, escapedBytes)));
       const truncated: LogRecord = { ...t, attributes: { ...t.attributes, [ATTR.truncated]: true } };
-      for (let i = 0; i < 4 && bytes > maxItemBytes; i++) {
-        json = itemJson(truncated, truncateUtf8(t.message, Math.max(0, budget)) + TRUNCATION_MARKER);
+      for (let i = 0; i < 8 && bytes > maxItemBytes; i++) {
+        json = itemJson(truncated, truncateUtf8(t.message, budget) + TRUNCATION_MARKER);
         bytes = Buffer.byteLength(json);
-        budget = Math.floor(budget / 2);
+        const used = bytes - (maxItemBytes - room);
+        if (bytes > maxItemBytes) budget = Math.floor(budget * Math.min(0.95, room / Math.max(1, used)));
       }
       if (bytes > maxItemBytes) return { ok: false, reason: 'oversized_attributes' };
       return { ok: true, value: json, bytes, truncated: true };
