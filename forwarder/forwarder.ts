@@ -15,6 +15,10 @@ import type { HttpPost } from './delivery/http.js';
 import type { Destination } from './destinations/destination.js';
 import { createDatadogDestination } from './destinations/datadog.js';
 import { createDatadogMetricsEncoder } from './destinations/datadog-metrics.js';
+import { datadogTraceIdFor } from '../parsers/trace-ids.js';
+import { type ArchitectureResolver, createArchitectureResolver } from './architecture.js';
+import { createTelemetryStage } from './stages/telemetry.js';
+import type { ChunkContext, Stage } from './stages/stage.js';
 import { datadogUrls } from './destinations/datadog-site.js';
 import { createDatadogTracesEncoder } from './destinations/datadog-traces.js';
 import { type Writable, createStdoutDestination } from './destinations/stdout.js';
@@ -76,6 +80,8 @@ export class Forwarder {
   private readonly store?: FailureStore;
   private readonly origin: OriginOptions;
   private s3Client?: S3Client;
+  private readonly extract: readonly Stage[];
+  private readonly architectures?: ArchitectureResolver;
   /** Multiline joining of CloudWatch batches (S3 objects join while they are read). */
   private readonly joinLines?: (batch: RawBatch) => RawBatch;
   private lambdaClient?: LambdaClient;
@@ -92,6 +98,18 @@ export class Forwarder {
       ...(config.tagging.service !== undefined && { service: config.tagging.service }),
     });
     if (config.store.bucket !== undefined) this.store = new FailureStore(this.s3(), config.store.bucket, config.store.prefix, this.now);
+    const t = config.telemetry;
+    this.extract = [createTelemetryStage({ enhancedMetrics: t.enhancedMetrics, prices: t.prices, defaultArchitecture: t.defaultArchitecture })];
+    if (t.enhancedMetrics && t.lookupArchitecture) {
+      this.architectures = createArchitectureResolver({
+        client: deps.lambda ?? (this.lambdaClient ??= new LambdaClient({})),
+        ttlMs: t.architectureCacheTtlMs,
+        defaultArchitecture: t.defaultArchitecture,
+        now: this.now,
+        onError: (ref, error) =>
+          this.logger.log('warn', 'could not look up a function\'s architecture; using the default', { function: ref.functionName, error: describeError(error) }),
+      });
+    }
     if (config.parsing.multilineStart !== undefined) this.joinLines = createBatchJoiner(config.parsing.multilineStart);
     this.origin = {
       ...(config.region !== undefined && { region: config.region }),
@@ -128,7 +146,8 @@ export class Forwarder {
     const deliverer = this.deliverer(counters, deadlineAt);
     const parts: PipelineParts = {
       records: this.records,
-      extract: [],
+      extract: this.extract,
+      context: (batch) => this.chunkContext(batch),
       refine: [],
       sink: deliverer,
       counters,
@@ -233,6 +252,18 @@ export class Forwarder {
       if (stopped && !(await this.continueLater({ ...target, startOffset: offset, hop: target.hop + 1 }))) failed.add(input);
     }
     return failed;
+  }
+
+  /** What the stages need that takes I/O: the function's architecture (for cost), cached. */
+  private async chunkContext(batch: RawBatch): Promise<Partial<ChunkContext>> {
+    const { functionName, account, region } = batch.origin;
+    if (this.architectures === undefined || functionName === undefined) return {};
+    const architecture = await this.architectures.resolve({
+      functionName,
+      ...(account !== undefined && { account }),
+      ...(region !== undefined && { region }),
+    });
+    return { architecture };
   }
 
   /** Less time left than one request needs: stop reading, deliver, continue elsewhere. */
@@ -354,7 +385,7 @@ export class Forwarder {
           return createDatadogDestination({
             urls: datadogUrls(config.datadog.site, config.datadog.url),
             apiKey: () => secrets.resolve(ref),
-            logs: { tags: forwarderTags },
+            logs: { tags: forwarderTags, toDatadogId: datadogTraceIdFor },
             // Metric points already carry the records' tags (DD_TAGS included) from the telemetry stage.
             metrics: createDatadogMetricsEncoder({ tags: forwarderTags, now: this.now }),
             traces: createDatadogTracesEncoder(env === undefined ? {} : { env }),

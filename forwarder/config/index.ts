@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './reader.js';
 import { SETTINGS } from './settings.js';
 import { S3_FORMATS, type S3Format, isS3Format } from '../../parsers/s3-formats/types.js';
+import { ARCHITECTURES, type Architecture, DEFAULT_PRICES, type PriceTable, parsePriceOverride, withOverride } from '../../parsers/lambda-cost.js';
 
 export type { Env } from './reader.js';
 
@@ -71,6 +72,14 @@ export interface ParsingConfig {
   readonly multilineStart?: RegExp;
 }
 
+export interface TelemetryConfig {
+  readonly enhancedMetrics: boolean;
+  readonly defaultArchitecture: Architecture;
+  readonly lookupArchitecture: boolean;
+  readonly architectureCacheTtlMs: number;
+  readonly prices: PriceTable;
+}
+
 export interface S3Config {
   readonly maxDecompressedBytes: number;
   /** Forced format; detected per object when absent. */
@@ -94,6 +103,7 @@ export interface Config {
   readonly tagging: TaggingConfig;
   readonly parsing: ParsingConfig;
   readonly s3: S3Config;
+  readonly telemetry: TelemetryConfig;
   /** This function's own name (AWS_LAMBDA_FUNCTION_NAME): continuations invoke it. */
   readonly functionName?: string;
 }
@@ -193,6 +203,13 @@ export function loadConfig(env: Env): Config {
   if (s3FormatRaw !== undefined && !isS3Format(s3FormatRaw)) r.problem(`S3_FORMAT: expected one of ${S3_FORMATS.join(', ')}, got "${s3FormatRaw}"`);
   const s3Format = s3FormatRaw !== undefined && isS3Format(s3FormatRaw) ? s3FormatRaw : undefined;
   const functionName = r.string('AWS_LAMBDA_FUNCTION_NAME');
+  let prices = DEFAULT_PRICES;
+  const pricesRaw = r.string('LAMBDA_PRICES');
+  if (pricesRaw !== undefined) {
+    const parsed = parsePriceOverride(pricesRaw, 'LAMBDA_PRICES');
+    if (parsed.ok) prices = withOverride(DEFAULT_PRICES, parsed.value);
+    else for (const p of parsed.problems) r.problem(p);
+  }
 
   const config: Config = {
     destinations,
@@ -224,6 +241,14 @@ export function loadConfig(env: Env): Config {
       ...(s3Format !== undefined && { format: s3Format }),
     },
     ...(functionName !== undefined && { functionName }),
+    telemetry: {
+      enhancedMetrics: r.bool('ENHANCED_METRICS', true),
+      defaultArchitecture: r.oneOf('DEFAULT_ARCHITECTURE', ARCHITECTURES, 'x86_64'),
+      // Off by default outside Lambda: a local run has no credentials to ask with.
+      lookupArchitecture: r.bool('LOOKUP_ARCHITECTURE', functionName !== undefined),
+      architectureCacheTtlMs: r.int('ARCHITECTURE_CACHE_TTL_SECONDS', 3600, { min: 0, max: 7 * 86_400 }) * 1000,
+      prices,
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

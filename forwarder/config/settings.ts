@@ -78,7 +78,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   // telemetry
   { name: 'ENHANCED_METRICS', section: 'telemetry', description: 'Emit aws.lambda.enhanced.* metrics from REPORT lines.', default: 'true' },
   { name: 'DEFAULT_ARCHITECTURE', section: 'telemetry', description: 'Architecture assumed for cost when GetFunctionConfiguration cannot tell: x86_64 or arm64.', default: 'x86_64' },
-  { name: 'LOOKUP_ARCHITECTURE', section: 'telemetry', description: 'Ask Lambda GetFunctionConfiguration for each function\'s architecture (needs lambda:GetFunctionConfiguration).', default: 'true' },
+  { name: 'LOOKUP_ARCHITECTURE', section: 'telemetry', description: 'Ask Lambda GetFunctionConfiguration for each function\'s architecture (needs lambda:GetFunctionConfiguration).', default: 'true in Lambda, false elsewhere' },
   { name: 'ARCHITECTURE_CACHE_TTL_SECONDS', section: 'telemetry', description: 'How long a looked-up architecture is cached per container.', default: '3600' },
   { name: 'LAMBDA_PRICES', section: 'telemetry', description: 'JSON overriding prices: {"request": USD, "x86_64": USD per GB-s, "arm64": USD per GB-s}, optionally per region {"eu-west-1": {…}}.' },
 

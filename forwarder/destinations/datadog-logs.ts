@@ -27,8 +27,11 @@ export const TRUNCATION_MARKER = '...TRUNCATED...';
 export interface DatadogLogOptions {
   /** Tags on every log (forwarder name and version). */
   readonly tags: readonly string[];
-  /** W3C trace id → Datadog decimal trace id (low 64 bits); from the trace-id parsers. */
-  readonly toDatadogId?: (hex: string) => string;
+  /**
+   * W3C trace id (and the id as the line wrote it) → Datadog's decimal trace id, so the
+   * backend joins logs to traces (the trace-id parsers: X-Ray ids map as the tracers do).
+   */
+  readonly toDatadogId?: (traceId: string, original: string | undefined) => string | undefined;
   readonly maxItemBytes?: number;
 }
 
@@ -113,8 +116,13 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
       json += `,${JSON.stringify(key)}:${JSON.stringify(r.attributes[key])}`;
     }
     if (r.traceId !== undefined && o.toDatadogId !== undefined) {
-      json += `,"dd.trace_id":"${o.toDatadogId(r.traceId)}"`;
-      if (r.spanId !== undefined) json += `,"dd.span_id":"${BigInt(`0x${r.spanId}`).toString()}"`;
+      // The trace remapper joins logs on dd.trace_id in decimal (BACKENDS.md §4).
+      const original = r.attributes[ATTR.traceIdOriginal];
+      const id = o.toDatadogId(r.traceId, typeof original === 'string' ? original : undefined);
+      if (id !== undefined) {
+        json += `,"dd.trace_id":"${id}"`;
+        if (r.spanId !== undefined) json += `,"dd.span_id":"${BigInt(`0x${r.spanId}`).toString()}"`;
+      }
     }
     return `${json},${sharedJson(r)}}`;
   };
