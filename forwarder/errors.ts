@@ -27,6 +27,7 @@ export const BAD_INPUT_REASONS = [
   'oversized',
   's3_read_failed',
   'decompression_cap',
+  'unsupported_compression',
   'invalid_metric_line',
   'invalid_trace_payload',
 ] as const;

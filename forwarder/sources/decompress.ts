@@ -108,13 +108,13 @@ function decoderFor(compression: Compression): Transform | undefined {
     case 'zstd':
       if (zstdFactory === undefined) {
         throw new BadInputError(
-          'invalid_payload',
+          'unsupported_compression',
           `zstd-compressed object: this runtime (Node ${process.versions.node}) has no zstd decoder; it needs Node 22.15 or later`,
         );
       }
       return zstdFactory({ chunkSize: CHUNK_SIZE });
     case 'bzip2':
-      throw new BadInputError('invalid_payload', 'bzip2-compressed object: bzip2 is not supported; store logs gzip- or zstd-compressed');
+      throw new BadInputError('unsupported_compression', 'bzip2-compressed object: bzip2 is not supported; store logs gzip- or zstd-compressed');
     default:
       return undefined;
   }

@@ -32,6 +32,7 @@ import { detectS3Format } from '../../parsers/s3-formats/detect.js';
 import { type ReadRecord, type RecordReaderStats, S3RecordReader } from '../../parsers/s3-formats/record-reader.js';
 import { S3_FORMAT_SOURCE, type S3Format } from '../../parsers/s3-formats/types.js';
 import { decompress } from './decompress.js';
+import { functionNameFromLogGroup, sourceFromLogGroup } from '../../parsers/source-detect.js';
 import type { RawBatch } from './source.js';
 
 /** What to read; `S3Target` from parsers/s3-event.ts fits. */
@@ -278,8 +279,13 @@ function origin(target: S3ObjectTarget, key: string, format: S3Format): Origin {
 /** A Firehose document's own origin: its owner, log group and stream, in the object's bucket/key. */
 function cwlOrigin(base: Origin, g: CwlGroup): Origin {
   const account = g.owner ?? base.account;
+  // Records of a CloudWatch subscription delivered by Firehose: the log group tells the source
+  // and the function, as it does for subscriptions delivered to the forwarder directly.
+  const functionName = g.logGroup === undefined ? undefined : functionNameFromLogGroup(g.logGroup);
   return {
     ...base,
+    ...(g.logGroup !== undefined && { source: sourceFromLogGroup(g.logGroup) }),
+    ...(functionName !== undefined && { functionName }),
     ...(account !== undefined && { account }),
     ...(g.logGroup !== undefined && { logGroup: g.logGroup }),
     ...(g.logStream !== undefined && { logStream: g.logStream }),

@@ -99,7 +99,9 @@ describe('readS3Object: each format from a real S3 server', () => {
       ['/aws/lambda/orders-api', ACCOUNT, 1],
     ]);
     expect(batches[0]?.origin).toEqual({
-      source: 'cloudwatch',
+      // The log group tells the source and the function, as for direct subscriptions.
+      source: 'lambda',
+      functionName: 'orders-api',
       bucket: BUCKET,
       key: 'firehose/2024/01/01/00/stream-1-2024-01-01-00-00-00-uuid',
       account: ACCOUNT,
