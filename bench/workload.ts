@@ -55,10 +55,11 @@ function invocation(r: () => number, t: number, mix: Mix): string[] {
   return lines;
 }
 
-export function makePayloads(count: number, eventsPerPayload: number, mix: Mix = 'mixed', seed = 42): Payload[] {
+/** `start`: the first event's timestamp; recent by default, as live subscriptions deliver. */
+export function makePayloads(count: number, eventsPerPayload: number, mix: Mix = 'mixed', seed = 42, start = Date.now() - 600_000): Payload[] {
   const r = rng(seed);
   const out: Payload[] = [];
-  let t = 1_704_067_200_000;
+  let t = Math.floor(start);
   for (let p = 0; p < count; p++) {
     const logEvents: Array<{ id: string; timestamp: number; message: string }> = [];
     while (logEvents.length < eventsPerPayload) {

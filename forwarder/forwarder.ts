@@ -80,6 +80,8 @@ export class Forwarder {
   private readonly store?: FailureStore;
   private readonly origin: OriginOptions;
   private s3Client?: S3Client;
+  /** Delivery outcomes not yet reported as forwarder.* metrics (see finish). */
+  private carried = new Counters();
   private readonly extract: readonly Stage[];
   private readonly architectures?: ArchitectureResolver;
   /** Multiline joining of CloudWatch batches (S3 objects join while they are read). */
@@ -135,7 +137,7 @@ export class Forwarder {
           throw new BadInputError('unknown_event', 'unrecognised event: expected a CloudWatch Logs subscription (awslogs), Kinesis, S3 notification or replay event');
       }
     } finally {
-      await this.end(inv, context);
+      this.end(inv, context);
     }
   }
 
@@ -163,7 +165,7 @@ export class Forwarder {
       inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
       return batch === undefined ? undefined : runBatch(batch, inv.parts);
     });
-    this.throwIfFailed(await inv.deliverer.finish());
+    this.throwIfFailed(await this.finish(inv));
     return undefined;
   }
 
@@ -176,7 +178,7 @@ export class Forwarder {
         return batch === undefined ? undefined : runBatch(batch, inv.parts);
       });
     }
-    const report = await inv.deliverer.finish();
+    const report = await this.finish(inv);
     return {
       batchItemFailures: [...report.failedInputs]
         .sort((a, b) => a - b)
@@ -193,7 +195,7 @@ export class Forwarder {
     const { targets, skipped } = parseS3Event(event);
     for (const s of skipped) this.logger.log('info', 'S3 notification skipped', { reason: s.reason, detail: s.detail });
     const failed = await this.readObjects(targets.map((t) => ({ target: { ...t, startOffset: 0, hop: 0 }, input: t.input })), inv);
-    const report = await inv.deliverer.finish();
+    const report = await this.finish(inv);
     for (const i of report.failedInputs) failed.add(i);
     const viaSqs = targets.some((t) => t.messageId !== undefined) || skipped.some((s) => s.messageId !== undefined);
     if (viaSqs) {
@@ -207,7 +209,7 @@ export class Forwarder {
 
   private async handleContinuation(event: ContinuationEvent, inv: Invocation): Promise<undefined> {
     const failed = await this.readObjects([{ target: event.continuation, input: 0 }], inv);
-    const report = await inv.deliverer.finish();
+    const report = await this.finish(inv);
     if (failed.size > 0 || report.failedInputs.size > 0) throw new DeliveryFailedError('the continued S3 object could not be read or delivered; Lambda retries this continuation');
     return undefined;
   }
@@ -309,6 +311,7 @@ export class Forwarder {
       log: (level, message, fields) => this.logger.log(level, message, fields),
     });
     this.logger.log(report.pastRetention > 0 ? 'warn' : 'info', 'replay done', { ...report });
+    await this.finish(inv);
     return undefined;
   }
 
@@ -319,27 +322,42 @@ export class Forwarder {
     }
   }
 
-  /** Own telemetry (best effort: never changes the invocation's answer) and the summary line. */
-  private async end(inv: Invocation, context: LambdaContext): Promise<void> {
-    const durationMs = this.now() - inv.started;
-    if (this.config.selfMetrics && inv.counters.entries().length > 0) {
-      const own = this.deliverer(new Counters(), inv.deadlineAt, false);
-      for (const point of selfMetrics(inv.counters, { name: this.config.forwarderName, version: this.config.forwarderVersion, timestamp: this.now(), durationMs })) {
-        await own.push(point);
-      }
-      const report = await own.finish().catch(() => undefined);
-      if (report === undefined || report.failedInputs.size > 0) this.logger.log('warn', 'could not send the forwarder\'s own metrics');
+  /**
+   * Ends delivery. Before the last flush, the forwarder's own forwarder.* counts ride along with
+   * the invocation's data (no extra request): the source-side counts of this invocation, and the
+   * delivery outcomes of earlier ones, which are only known after their flush. The summary line
+   * of each invocation has its exact counts; the metrics trail delivery outcomes by one
+   * invocation (the last ones of a container appear only in its log).
+   */
+  private async finish(inv: Invocation): Promise<DeliveryReport> {
+    if (this.config.selfMetrics) {
+      const now = new Counters();
+      for (const e of inv.counters.entries()) if (e.destination === undefined) now.add(e.outcome, e.count, e);
+      now.merge(this.carried);
+      this.carried = new Counters();
+      const points = selfMetrics(now, { name: this.config.forwarderName, version: this.config.forwarderVersion, timestamp: this.now() });
+      inv.counters.add('emitted', points.length, { signal: 'metrics', reason: 'self' });
+      for (const point of points) await inv.deliverer.push(point);
     }
+    const report = await inv.deliverer.finish();
+    if (this.config.selfMetrics) {
+      for (const e of inv.counters.entries()) if (e.destination !== undefined) this.carried.add(e.outcome, e.count, e);
+    }
+    return report;
+  }
+
+  /** The summary line: the invocation's exact counts. */
+  private end(inv: Invocation, context: LambdaContext): void {
     this.logger.log('info', 'forwarder summary', {
       event: inv.kind,
-      ms: durationMs,
+      ms: this.now() - inv.started,
       counts: inv.counters.summary(),
       ...(context.awsRequestId !== undefined && { requestId: context.awsRequestId }),
     });
   }
 
-  private deliverer(counters: Counters, deadlineAt: number, withStore = true): Deliverer {
-    const store = withStore ? this.store : undefined;
+  private deliverer(counters: Counters, deadlineAt: number): Deliverer {
+    const store = this.store;
     return new Deliverer(this.destinations, {
       ...this.config.delivery,
       deadline: () => deadlineAt,

@@ -86,7 +86,8 @@ export interface MetricPoint {
   /** Milliseconds since the epoch (the log event's timestamp). */
   timestamp: number;
   kind: MetricKind;
-  tags: Record<string, string>;
+  /** Shared by the points of one source line (a REPORT's points): replace, never mutate. */
+  tags: Readonly<Record<string, string>>;
   /** EMF namespace, when the metric came from EMF. */
   namespace?: string;
   input: number;
@@ -114,6 +115,9 @@ export interface Span {
 }
 
 export type Telemetry = LogRecord | MetricPoint | Span;
+
+/** The `input` of items that belong to no acknowledgeable input (the forwarder's own metrics). */
+export const NO_INPUT = -1;
 
 export function signalOf(t: Telemetry): Signal {
   return t.type === 'log' ? 'logs' : t.type === 'metric' ? 'metrics' : 'traces';

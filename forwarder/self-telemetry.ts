@@ -4,11 +4,11 @@
  * reason of each count. Counts only: never a value from the data.
  */
 import type { Counters } from './accounting.js';
-import type { MetricPoint } from './model.js';
+import { type MetricPoint, NO_INPUT } from './model.js';
 
-export function selfMetrics(counters: Counters, o: { name: string; version: string; timestamp: number; durationMs: number }): MetricPoint[] {
+export function selfMetrics(counters: Counters, o: { name: string; version: string; timestamp: number }): MetricPoint[] {
   const base = { forwarder: o.name, forwarder_version: o.version };
-  const points: MetricPoint[] = counters.entries().map((e) => ({
+  return counters.entries().map((e) => ({
     type: 'metric',
     name: `forwarder.${e.outcome}`,
     value: e.count,
@@ -21,8 +21,6 @@ export function selfMetrics(counters: Counters, o: { name: string; version: stri
       ...(e.destination !== undefined && { destination: e.destination }),
       ...(e.reason !== undefined && { reason: e.reason }),
     },
-    input: 0,
+    input: NO_INPUT,
   }));
-  points.push({ type: 'metric', name: 'forwarder.invocation.duration', value: o.durationMs / 1000, unit: 's', kind: 'distribution', timestamp: o.timestamp, tags: base, input: 0 });
-  return points;
 }

@@ -73,7 +73,7 @@ export function enhancedTags(ctx: EnhancedContext): Record<string, string> {
   return tags;
 }
 
-function point(name: EnhancedMetric, value: number, unit: string, tags: Record<string, string>, ctx: EnhancedContext): MetricPoint {
+function point(name: EnhancedMetric, value: number, unit: string, tags: Readonly<Record<string, string>>, ctx: EnhancedContext): MetricPoint {
   return {
     type: 'metric',
     name: ENHANCED_PREFIX + name,
@@ -98,14 +98,16 @@ export function reportMetrics(report: ReportLine, ctx: EnhancedContext, prices: 
   if (m.memorySizeMB !== undefined) tags['memorysize'] = String(m.memorySizeMB);
   tags['cold_start'] = m.initDurationMs !== undefined || m.restoreDurationMs !== undefined ? 'true' : 'false';
 
-  // Each point gets its own tag object: downstream stages may add tags per point.
-  const out: MetricPoint[] = [point('invocations', 1, '1', { ...tags }, ctx)];
-  if (m.durationMs !== undefined) out.push(point('duration', seconds(m.durationMs), 's', { ...tags }, ctx));
-  if (m.billedDurationMs !== undefined) out.push(point('billed_duration', seconds(m.billedDurationMs), 's', { ...tags }, ctx));
-  if (m.initDurationMs !== undefined) out.push(point('init_duration', seconds(m.initDurationMs), 's', { ...tags }, ctx));
-  if (m.restoreDurationMs !== undefined) out.push(point('restore_duration', seconds(m.restoreDurationMs), 's', { ...tags }, ctx));
-  if (m.maxMemoryUsedMB !== undefined) out.push(point('max_memory_used', m.maxMemoryUsedMB, 'MB', { ...tags }, ctx));
-  if (m.memorySizeMB !== undefined) out.push(point('memorysize', m.memorySizeMB, 'MB', { ...tags }, ctx));
+  // One frozen tag object for every point of the REPORT: tags are replaced, never mutated,
+  // downstream, and destinations serialize a shared object once.
+  const shared = Object.freeze(tags);
+  const out: MetricPoint[] = [point('invocations', 1, '1', shared, ctx)];
+  if (m.durationMs !== undefined) out.push(point('duration', seconds(m.durationMs), 's', shared, ctx));
+  if (m.billedDurationMs !== undefined) out.push(point('billed_duration', seconds(m.billedDurationMs), 's', shared, ctx));
+  if (m.initDurationMs !== undefined) out.push(point('init_duration', seconds(m.initDurationMs), 's', shared, ctx));
+  if (m.restoreDurationMs !== undefined) out.push(point('restore_duration', seconds(m.restoreDurationMs), 's', shared, ctx));
+  if (m.maxMemoryUsedMB !== undefined) out.push(point('max_memory_used', m.maxMemoryUsedMB, 'MB', shared, ctx));
+  if (m.memorySizeMB !== undefined) out.push(point('memorysize', m.memorySizeMB, 'MB', shared, ctx));
   if (m.billedDurationMs !== undefined && m.memorySizeMB !== undefined) {
     const usage = {
       billedDurationMs: m.billedDurationMs,
@@ -113,11 +115,11 @@ export function reportMetrics(report: ReportLine, ctx: EnhancedContext, prices: 
       ...(m.billedRestoreDurationMs !== undefined && { billedRestoreDurationMs: m.billedRestoreDurationMs }),
     };
     const cost = estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region));
-    out.push(point('estimated_cost', cost, 'USD', { ...tags }, ctx));
+    out.push(point('estimated_cost', cost, 'USD', shared, ctx));
   }
-  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) out.push(point('errors', 1, '1', { ...tags }, ctx));
-  if (report.status === 'timeout') out.push(point('timeouts', 1, '1', { ...tags }, ctx));
-  if (report.errorType === OOM_ERROR_TYPE) out.push(point('out_of_memory', 1, '1', { ...tags }, ctx));
+  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) out.push(point('errors', 1, '1', shared, ctx));
+  if (report.status === 'timeout') out.push(point('timeouts', 1, '1', shared, ctx));
+  if (report.errorType === OOM_ERROR_TYPE) out.push(point('out_of_memory', 1, '1', shared, ctx));
   return out;
 }
 

@@ -1,10 +1,10 @@
 /**
- * gzip that runs while a batch is still being filled: items are written to a zlib stream in
+ * Compression (gzip or zlib deflate) that runs while a batch is still being filled: items are written to a zlib stream in
  * chunks of 64 KiB, so compression proceeds on libuv's thread pool in parallel with the
  * encoding of the next items, and the body is ready soon after the batch closes.
  */
 import { promisify } from 'node:util';
-import { type Gzip, createGzip, deflate as deflateCb, gzip as gzipCb } from 'node:zlib';
+import { createDeflate, createGzip, deflate as deflateCb, gzip as gzipCb } from 'node:zlib';
 import type { Compression } from '../destinations/destination.js';
 
 const gzip = promisify(gzipCb);
@@ -19,15 +19,15 @@ export async function compressBody(body: Uint8Array, compression: Compression, l
 
 const CHUNK = 64 * 1024;
 
-export class StreamingGzip {
-  private readonly z: Gzip;
+export class StreamingCompressor {
+  private readonly z: ReturnType<typeof createGzip>;
   private readonly out: Buffer[] = [];
   private pending: string;
   private readonly done: Promise<Buffer>;
 
-  constructor(level: number, head: string) {
+  constructor(compression: 'gzip' | 'deflate', level: number, head: string) {
     this.pending = head;
-    this.z = createGzip({ level });
+    this.z = compression === 'gzip' ? createGzip({ level }) : createDeflate({ level });
     this.z.on('data', (c: Buffer) => this.out.push(c));
     this.done = new Promise((resolve, reject) => {
       this.z.on('end', () => resolve(Buffer.concat(this.out)));

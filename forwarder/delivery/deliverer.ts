@@ -12,9 +12,9 @@
  */
 import type { Counters } from '../accounting.js';
 import { type Destination, type SendResult, type SignalEncoder, contentEncoding } from '../destinations/destination.js';
-import { type Signal, type Telemetry, SIGNALS } from '../model.js';
+import { NO_INPUT, type Signal, type Telemetry, SIGNALS } from '../model.js';
 import { signalOf } from '../model.js';
-import { StreamingGzip, compressBody } from './compress.js';
+import { StreamingCompressor, compressBody } from './compress.js';
 import { sendWithRetry } from './retry.js';
 
 export interface FailedBatch {
@@ -55,7 +55,7 @@ interface OpenBatch {
   inputs: number[];
   bytes: number;
   /** Compression started while the batch fills, when the encoder's body is framed text. */
-  gzip?: StreamingGzip;
+  compressor?: StreamingCompressor;
 }
 
 class Lane {
@@ -116,13 +116,14 @@ export class Deliverer {
       }
       if (batch === undefined) {
         batch = { values: [], inputs: [], bytes: encoder.framingBytes };
-        if (lane.destination.compression(signal) === 'gzip' && encoder.framing !== undefined) {
-          batch.gzip = new StreamingGzip(this.o.compressionLevel ?? 1, encoder.framing.head);
+        const compression = lane.destination.compression(signal);
+        if (compression !== 'none' && encoder.framing !== undefined) {
+          batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing.head);
         }
         lane.open.set(signal, batch);
       }
-      if (batch.gzip !== undefined && encoder.framing !== undefined) {
-        batch.gzip.add(batch.values.length > 0 ? encoder.framing.separator + (r.value as string) : (r.value as string));
+      if (batch.compressor !== undefined && encoder.framing !== undefined) {
+        batch.compressor.add(batch.values.length > 0 ? encoder.framing.separator + (r.value as string) : (r.value as string));
       }
       batch.values.push(r.value);
       batch.bytes += r.bytes + (batch.values.length > 1 ? encoder.separatorBytes : 0);
@@ -149,7 +150,7 @@ export class Deliverer {
     if (batch.values.length === 0) return;
     lane.inFlight++;
     const framing = lane.encoders.get(signal)?.framing;
-    const compressed = batch.gzip !== undefined && framing !== undefined ? batch.gzip.end(framing.tail) : undefined;
+    const compressed = batch.compressor !== undefined && framing !== undefined ? batch.compressor.end(framing.tail) : undefined;
     const task = this.deliver(lane, signal, batch.values, batch.inputs, compressed).finally(() => {
       lane.inFlight--;
       this.tasks.delete(task);
@@ -221,7 +222,8 @@ export class Deliverer {
       return;
     }
     this.o.counters.add('failed', values.length, where);
-    for (const input of counts.keys()) this.failedInputs.add(input);
+    // Items of no input (the forwarder's own metrics) never make AWS redeliver anything.
+    for (const input of counts.keys()) if (input !== NO_INPUT) this.failedInputs.add(input);
     this.o.log?.('error', 'batch could not be delivered', { ...where, items: values.length, reason: result.reason });
   }
 }
