@@ -21,6 +21,8 @@ import { createTelemetryStage } from './stages/telemetry.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
 import { datadogUrls } from './destinations/datadog-site.js';
 import { createDatadogTracesEncoder } from './destinations/datadog-traces.js';
+import { createOtlpDestination } from './destinations/otlp.js';
+import { otlpHeaderSource } from './destinations/otlp-headers.js';
 import { type Writable, createStdoutDestination } from './destinations/stdout.js';
 import { type ContinuationTarget, MAX_CONTINUATIONS, type ContinuationEvent, invokeContinuation } from './continuation.js';
 import { BadInputError, ForwarderError, S3ReadError, describeError } from './errors.js';
@@ -162,6 +164,8 @@ export class Forwarder {
   private async handleCloudWatch(data: string, inv: Invocation): Promise<undefined> {
     await this.guarded(inv.counters, () => {
       const { batch, invalidEvents } = decodeAwslogs(data, 0, this.origin);
+      // Events without a usable timestamp or message were received too: counted, then rejected.
+      inv.counters.add('received', invalidEvents, { signal: 'logs' });
       inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
       return batch === undefined ? undefined : runBatch(batch, inv.parts);
     });
@@ -174,7 +178,9 @@ export class Forwarder {
     for (const input of inputs) {
       await this.guarded(inv.counters, () => {
         const { batch, invalidEvents } = input.decode();
-        inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
+        // Events without a usable timestamp or message were received too: counted, then rejected.
+      inv.counters.add('received', invalidEvents, { signal: 'logs' });
+      inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
         return batch === undefined ? undefined : runBatch(batch, inv.parts);
       });
     }
@@ -330,7 +336,12 @@ export class Forwarder {
    * invocation (the last ones of a container appear only in its log).
    */
   private async finish(inv: Invocation): Promise<DeliveryReport> {
-    if (this.config.selfMetrics) {
+    // Past the deadline nothing more is sent: the counts wait for the next invocation.
+    const sendOwn = this.config.selfMetrics && this.now() < inv.deadlineAt;
+    if (!sendOwn && this.config.selfMetrics) {
+      for (const e of inv.counters.entries()) if (e.destination === undefined) this.carried.add(e.outcome, e.count, e);
+    }
+    if (sendOwn) {
       const now = new Counters();
       for (const e of inv.counters.entries()) if (e.destination === undefined) now.add(e.outcome, e.count, e);
       now.merge(this.carried);
@@ -413,8 +424,16 @@ export class Forwarder {
         }
         case 'stdout':
           return createStdoutDestination(deps.stdout ?? process.stdout);
-        case 'otlp':
-          throw new ForwarderError('the otlp destination is not available in this build');
+        case 'otlp': {
+          const ref = config.otlp.headers;
+          return createOtlpDestination(config.otlp, {
+            // No JSON keys: a Secrets Manager JSON object comes back whole and is read as a header map.
+            headers: otlpHeaderSource(ref === undefined ? undefined : () => secrets.resolve(ref, [])),
+            userAgent: `log-forwarder/${config.forwarderVersion}`,
+            scope: { name: 'log-forwarder', version: config.forwarderVersion },
+            ...(deps.post && { post: deps.post }),
+          });
+        }
       }
     });
   }

@@ -86,7 +86,7 @@ async function replayOne(ref: StoredBatchRef, o: ReplayOptions, r: { delivered: 
     }
     if (result.kind === 'split' || (result.kind === 'reject' && result.badInput)) {
       const rejectedKey = `${o.store.prefix.replace(/\/+$/, '')}-rejected/${ref.key.slice(o.store.prefix.length)}`;
-      await o.s3.send(new CopyObjectCommand({ Bucket: o.store.bucket, CopySource: `${o.store.bucket}/${encodeURIComponent(ref.key)}`, Key: rejectedKey }));
+      await o.s3.send(new CopyObjectCommand({ Bucket: o.store.bucket, CopySource: `${o.store.bucket}/${ref.key.split('/').map(encodeURIComponent).join('/')}`, Key: rejectedKey }));
       await o.store.delete(ref);
       r.rejected++;
       o.counters.add('rejected', batch.items, { ...where, reason: `replay_${result.status ?? 'refused'}` });

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './reader.js';
 import { SETTINGS } from './settings.js';
+import { parseOtlpHeaders } from '../destinations/otlp-headers.js';
 import { S3_FORMATS, type S3Format, isS3Format } from '../../parsers/s3-formats/types.js';
 import { ARCHITECTURES, type Architecture, DEFAULT_PRICES, type PriceTable, parsePriceOverride, withOverride } from '../../parsers/lambda-cost.js';
 
@@ -154,12 +155,18 @@ function readOtlp(r: EnvReader): OtlpConfig {
   if (protocolRaw === 'grpc') r.problem('OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/protobuf or http/json');
   const protocol = protocolRaw === 'grpc' ? 'http/protobuf' : r.oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json'], 'http/protobuf');
   const headers = secretRef(r, 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS_SECRET_ARN', 'OTEL_EXPORTER_OTLP_HEADERS_SSM_NAME');
+  if (headers?.kind === 'env') {
+    const parsed = parseOtlpHeaders(headers.value);
+    // The problems name positions and keys, never values (headers hold API keys).
+    if (!parsed.ok) for (const p of parsed.problems) r.problem(`OTEL_EXPORTER_OTLP_HEADERS: ${p}`);
+  }
   return {
     endpoints: { ...(logs && { logs }), ...(metrics && { metrics }), ...(traces && { traces }) },
     ...(headers && { headers }),
     protocol,
     compression: r.oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'], 'gzip'),
-    timeoutMs: r.int('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, { min: 1, max: 900_000 }),
+    // 0 means no limit (OpenTelemetry exporter spec); the Lambda deadline still bounds every request.
+    timeoutMs: r.int('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, { min: 0, max: 900_000 }),
   };
 }
 

@@ -192,6 +192,9 @@ export class Deliverer {
         // OTLP partial success: the backend kept the rest; the rejected ones will not be accepted on retry.
         this.o.counters.add('rejected', rejected, { ...where, reason: 'partial_success' });
         this.o.log?.('warn', 'destination rejected part of a batch', { ...where, rejected, message: result.message });
+      } else if (result.message !== undefined && result.message !== '') {
+        // A partial success that rejects nothing but says something is a warning (OTLP spec).
+        this.o.log?.('warn', 'destination accepted the batch with a warning', { ...where, message: result.message });
       }
       return;
     }

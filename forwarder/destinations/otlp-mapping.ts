@@ -4,13 +4,14 @@
  *
  * Resources (BACKENDS.md §6, semantic conventions `resource/faas.md`, `registry/attributes/cloud.md`,
  * `resource/cloud-provider/aws/logs.md`): items are grouped by resource, so every signal gives a
- * resource key (cheap, per item) and the resource's attributes (built once per key by the caller).
- *  - logs: cloud.provider, cloud.platform (aws_lambda for Lambda logs), cloud.region,
- *    cloud.account.id, faas.name, faas.version, faas.instance (= the log stream),
- *    aws.log.group.names / aws.log.stream.names (string arrays), service.name, and the record's
- *    `key:value` tags (DD_TAGS), with Datadog's unified tags renamed as Datadog documents them
- *    for OpenTelemetry (env → deployment.environment.name, version → service.version).
- *    Every other record attribute stays on the log record.
+ * cheap same-resource check (per item), a content key (when the check cannot tell) and the
+ * resource's attributes (built once per key by the caller).
+ *  - logs: the record's resource (where the line came from: cloud.provider, cloud.region,
+ *    cloud.account.id, faas.name, aws.log.group.names / aws.log.stream.names as string arrays,
+ *    aws.s3.*), plus cloud.platform = aws_lambda and faas.instance (= the log stream) for Lambda
+ *    logs, service.name, and the record's `key:value` tags (DD_TAGS), Datadog's unified tags
+ *    renamed as Datadog maps them to OpenTelemetry (env → deployment.environment.name,
+ *    version → service.version). The line's own attributes stay on the log record.
  *  - metrics: from the point's tags (functionname → faas.name, region → cloud.region,
  *    aws_account/account_id → cloud.account.id, service/env/version as above); the other tags
  *    are data point attributes.
@@ -39,7 +40,7 @@
  * metrics (doubles), resource.name and span.type (the names Datadog's OTLP intake reads).
  */
 import { ATTR } from '../attributes.js';
-import type { Attributes, LogRecord, MetricPoint, Span } from '../model.js';
+import type { AttributeValue, Attributes, LogRecord, MetricPoint, Span } from '../model.js';
 
 export const SEMCONV = {
   serviceName: 'service.name',
@@ -67,16 +68,8 @@ export function severityNumber(level: string | undefined): number {
   return level === undefined ? 0 : (SEVERITY_NUMBER[level.toUpperCase()] ?? 0);
 }
 
-/** Record attributes that move to the resource (the others stay on the log record). */
-export const LOG_RESOURCE_ATTRIBUTES: ReadonlySet<string> = new Set([
-  ATTR.cloudProvider,
-  ATTR.cloudRegion,
-  ATTR.cloudAccountId,
-  ATTR.faasName,
-  ATTR.faasVersion,
-  ATTR.logGroup,
-  ATTR.logStream,
-]);
+/** Resource attributes the model keeps as one string and the conventions define as string[]. */
+const STRING_ARRAYS: ReadonlySet<string> = new Set([ATTR.logGroup, ATTR.logStream]);
 
 /** Datadog unified service tags → OpenTelemetry resource attribute names. */
 const TAG_RENAMES: Readonly<Record<string, string>> = Object.freeze({
@@ -88,35 +81,33 @@ export interface OtlpLogRecord {
   readonly timeMs: number;
   readonly observedMs: number;
   readonly severityNumber: number;
-  readonly severityText?: string;
+  readonly severityText: string | undefined;
   readonly body: string;
   /** 32 hex, only when valid. */
-  readonly traceId?: string;
+  readonly traceId: string | undefined;
   /** 16 hex, only when valid (and a trace id is present). */
-  readonly spanId?: string;
-  /** The record's attributes; those in `omit` belong to the resource and are skipped. */
+  readonly spanId: string | undefined;
+  /** The line's own attributes (the record's resource goes to the OTLP resource). */
   readonly attributes: Readonly<Attributes>;
-  readonly omit: ReadonlySet<string>;
-}
-
-function str(a: Readonly<Attributes>, key: string): string | undefined {
-  const v = a[key];
-  return typeof v === 'string' ? v : undefined;
 }
 
 function isLambda(r: LogRecord): boolean {
-  return r.source === 'lambda' || typeof r.attributes[ATTR.faasName] === 'string';
+  return r.source === 'lambda' || typeof r.resource[ATTR.faasName] === 'string';
 }
 
-/** What identifies the record's resource; equal keys ⇔ equal resources. */
+/**
+ * True when two records certainly have the same resource. Records of one batch share their
+ * resource and tags objects, so identity settles it without building a key.
+ */
+export function sameLogResource(a: LogRecord, b: LogRecord): boolean {
+  return a.resource === b.resource && a.tags === b.tags && a.service === b.service && a.source === b.source;
+}
+
+/** What identifies the record's resource by content; equal keys ⇔ equal resources. */
 export function logResourceKey(r: LogRecord): string {
-  const a = r.attributes;
-  // \u0001 cannot occur in these values in practice; a collision would only merge groups.
-  return `${r.service ?? r.source}\u0001${r.source}\u0001${str(a, ATTR.cloudRegion) ?? ''}\u0001${str(a, ATTR.cloudAccountId) ?? ''}\u0001${
-    str(a, ATTR.faasName) ?? ''
-  }\u0001${str(a, ATTR.faasVersion) ?? ''}\u0001${str(a, ATTR.logGroup) ?? ''}\u0001${str(a, ATTR.logStream) ?? ''}\u0001${
-    str(a, ATTR.cloudProvider) ?? ''
-  }\u0001${r.tags.length === 0 ? '' : r.tags.join(',')}`;
+  let key = `${r.service ?? ''}\u0001${r.source}\u0001${r.tags.join(',')}`;
+  for (const k in r.resource) key += `\u0001${k}=${String(r.resource[k])}`;
+  return key;
 }
 
 /** `key:value` tags onto a resource; attributes the forwarder derived win over free-form tags. */
@@ -131,42 +122,36 @@ function addTags(out: Attributes, tags: readonly string[]): void {
 }
 
 export function logResource(r: LogRecord): Attributes {
-  const a = r.attributes;
-  const out: Attributes = { [ATTR.cloudProvider]: str(a, ATTR.cloudProvider) ?? 'aws' };
-  const lambda = isLambda(r);
-  if (lambda) out[SEMCONV.cloudPlatform] = 'aws_lambda';
-  const region = str(a, ATTR.cloudRegion);
-  if (region !== undefined) out[ATTR.cloudRegion] = region;
-  const account = str(a, ATTR.cloudAccountId);
-  if (account !== undefined) out[ATTR.cloudAccountId] = account;
-  const fn = str(a, ATTR.faasName);
-  if (fn !== undefined) out[ATTR.faasName] = fn;
-  const version = str(a, ATTR.faasVersion);
-  if (version !== undefined) out[ATTR.faasVersion] = version;
-  const group = str(a, ATTR.logGroup);
-  const stream = str(a, ATTR.logStream);
-  // faas.instance is "the full log stream name" for Lambda (resource/faas.md).
-  if (lambda && stream !== undefined) out[SEMCONV.faasInstance] = stream;
-  if (group !== undefined) out[ATTR.logGroup] = [group];
-  if (stream !== undefined) out[ATTR.logStream] = [stream];
+  const out: Attributes = {};
+  for (const k in r.resource) {
+    const v = r.resource[k] as AttributeValue;
+    out[k] = STRING_ARRAYS.has(k) && typeof v === 'string' ? [v] : v;
+  }
+  if (out[ATTR.cloudProvider] === undefined) out[ATTR.cloudProvider] = 'aws';
+  if (isLambda(r)) {
+    out[SEMCONV.cloudPlatform] = 'aws_lambda';
+    // faas.instance is "the full log stream name" for Lambda (resource/faas.md).
+    const stream = r.resource[ATTR.logStream];
+    if (typeof stream === 'string') out[SEMCONV.faasInstance] = stream;
+  }
   out[SEMCONV.serviceName] = r.service ?? r.source;
   addTags(out, r.tags);
   return out;
 }
 
 export function mapLog(r: LogRecord): OtlpLogRecord {
+  // No object spreads: this runs once per log line.
   const traceId = r.traceId !== undefined && isHex(r.traceId, 32) ? r.traceId : undefined;
   const spanId = traceId !== undefined && r.spanId !== undefined && isHex(r.spanId, 16) ? r.spanId : undefined;
   return {
     timeMs: r.timestamp,
     observedMs: r.timestamp,
     severityNumber: severityNumber(r.level),
-    ...(r.level !== undefined && { severityText: r.level }),
+    severityText: r.level,
     body: r.message,
-    ...(traceId !== undefined && { traceId }),
-    ...(spanId !== undefined && { spanId }),
+    traceId,
+    spanId,
     attributes: r.attributes,
-    omit: LOG_RESOURCE_ATTRIBUTES,
   };
 }
 
@@ -243,6 +228,13 @@ export function metricResourceKey(p: MetricPoint): string {
   return `${t['service'] ?? ''}\u0001${t['functionname'] ?? ''}\u0001${t['region'] ?? ''}\u0001${t['aws_account'] ?? t['account_id'] ?? ''}\u0001${
     t['env'] ?? ''
   }\u0001${t['version'] ?? ''}`;
+}
+
+const METRIC_RESOURCE_TAG_LIST: readonly string[] = ['service', 'functionname', 'region', 'aws_account', 'account_id', 'env', 'version'];
+
+export function sameMetricResource(a: MetricPoint, b: MetricPoint): boolean {
+  for (const k of METRIC_RESOURCE_TAG_LIST) if (a.tags[k] !== b.tags[k]) return false;
+  return true;
 }
 
 export function metricResource(p: MetricPoint): Attributes {
@@ -343,6 +335,10 @@ export interface OtlpSpan {
 
 export function spanResourceKey(s: Span): string {
   return s.service;
+}
+
+export function sameSpanResource(a: Span, b: Span): boolean {
+  return a.service === b.service;
 }
 
 export function spanResource(s: Span): Attributes {

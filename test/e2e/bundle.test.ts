@@ -55,6 +55,10 @@ function examplePayloads(file: string): ExamplePayload[] {
 }
 
 const dataEvents = (file: string) => examplePayloads(file).filter((p) => p.messageType === 'DATA_MESSAGE').flatMap((p) => p.logEvents);
+/** Datadog metric lines ({"m","v","e","t"}) become metrics and leave the logs. */
+const isMetricLine = (message: string) => /^\{"(e|m)":/.test(message);
+/** The events that stay logs. */
+const logEvents = (file: string) => dataEvents(file).filter((e) => !isMetricLine(e.message));
 
 function ndjson(stdout: string): Array<Record<string, unknown>> {
   return stdout
@@ -105,7 +109,7 @@ describe('dist/cli.mjs dry-run', () => {
     const run = await node([CLI, 'dry-run', join(EXAMPLES, file)]);
     expect(run.code).toBe(0);
     const lines = contractLogs(run.stdout);
-    const events = dataEvents(file);
+    const events = logEvents(file);
     expect(lines.map((l) => [l.timestamp, l.message])).toEqual(events.map((e) => [e.timestamp, e.message.replace(/\n$/, '')]));
     for (const l of lines) {
       expect(l.attributes).toMatchObject({ 'cloud.provider': 'aws', 'aws.log.group.names': examplePayloads(file)[0]?.logGroup });
@@ -116,7 +120,7 @@ describe('dist/cli.mjs dry-run', () => {
   it('a Kinesis event: exit 0, the lines of every DATA_MESSAGE record, and the response printed', async () => {
     const run = await node([CLI, 'dry-run', join(EXAMPLES, 'kinesis-cloudwatch.json')]);
     expect(run.code).toBe(0);
-    expect(contractLogs(run.stdout).map((l) => l.message)).toEqual(dataEvents('kinesis-cloudwatch.json').map((e) => e.message.replace(/\n$/, '')));
+    expect(contractLogs(run.stdout).map((l) => l.message)).toEqual(logEvents('kinesis-cloudwatch.json').map((e) => e.message.replace(/\n$/, '')));
     expect(run.stderr).toContain('response: {"batchItemFailures":[]}');
   });
 
@@ -147,7 +151,13 @@ describe('dist/cli.mjs demo', () => {
     expect(run.code).toBe(0);
     const n = EXAMPLE_FILES.length;
     expect(run.stderr).toContain(`${n} sample events, ${n} forwarded, 0 failed (destinations: stdout)`);
-    expect(contractLogs(run.stdout)).toHaveLength(EXAMPLE_FILES.reduce((sum, f) => sum + dataEvents(f).length, 0));
+    expect(contractLogs(run.stdout)).toHaveLength(EXAMPLE_FILES.reduce((sum, f) => sum + logEvents(f).length, 0));
+  });
+
+  it('turns the Datadog metric line of the Node sample into a metric, in the documented shape', async () => {
+    const run = await node([CLI, 'dry-run', join(EXAMPLES, 'cloudwatch-lambda-node.json')]);
+    const metric = ndjson(run.stdout).find((l) => l['type'] === 'metric' && l['name'] === 'orders.created');
+    expect(metric).toEqual({ type: 'metric', timestamp: 1704067200190, name: 'orders.created', value: 1, unit: '', kind: 'distribution', tags: { env: 'prod' } });
   });
 });
 

@@ -102,10 +102,12 @@ export interface Intake {
   stop(): Promise<void>;
 }
 
-/** A plan that applies `faults` to the next requests it sees, in order, then recovers. */
+/** A plan that applies `faults` to the next logs requests, in order, then recovers. */
 export function faultSequence(...faults: ReadonlyArray<Fault | undefined>): Plan {
   let next = 0;
-  return () => faults[next++];
+  // Only logs requests take the faults: metrics requests (enhanced metrics, the forwarder's own
+  // forwarder.* counts) run alongside and must not consume them.
+  return (req) => (req.path === LOGS_PATH ? faults[next++] : undefined);
 }
 
 const STATUS_TEXT: Record<number, string> = { 202: '{}' };

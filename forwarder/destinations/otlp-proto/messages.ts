@@ -93,9 +93,8 @@ function keyValue(field: number, key: string, v: AttributeValue): void {
   w.end(kv);
 }
 
-function attributes(field: number, attrs: Readonly<Record<string, AttributeValue>>, omit?: ReadonlySet<string>): void {
+function attributes(field: number, attrs: Readonly<Record<string, AttributeValue>>): void {
   for (const key in attrs) {
-    if (omit !== undefined && omit.has(key)) continue;
     keyValue(field, key, attrs[key] as AttributeValue);
   }
 }
@@ -123,14 +122,18 @@ export function scopeField(name: string, version?: string): Uint8Array {
 export function logRecordField(r: OtlpLogRecord): Uint8Array {
   w.reset();
   const at = w.begin(F.second);
-  w.fixed64Ms(LOG.time, r.timeMs);
-  w.fixed64Ms(LOG.observedTime, r.observedMs);
+  if (r.observedMs === r.timeMs) {
+    w.fixed64Ms(LOG.time, r.timeMs, LOG.observedTime);
+  } else {
+    w.fixed64Ms(LOG.time, r.timeMs);
+    w.fixed64Ms(LOG.observedTime, r.observedMs);
+  }
   if (r.severityNumber !== 0) w.uint32Field(LOG.severityNumber, r.severityNumber);
   if (r.severityText !== undefined) w.string(LOG.severityText, r.severityText);
   const body = w.begin(LOG.body);
   w.string(F.anyString, r.body);
   w.end(body);
-  attributes(LOG.attributes, r.attributes, r.omit);
+  attributes(LOG.attributes, r.attributes);
   if (r.traceId !== undefined) w.hexBytes(LOG.traceId, r.traceId);
   if (r.spanId !== undefined) w.hexBytes(LOG.spanId, r.spanId);
   w.end(at);
@@ -148,8 +151,7 @@ function metricBody(m: OtlpMetric): void {
   if (m.type === 'histogram') {
     const h = w.begin(METRIC.histogram);
     const p = w.begin(DATA.points);
-    w.fixed64Ms(HISTOGRAM_POINT.start, m.timeMs);
-    w.fixed64Ms(HISTOGRAM_POINT.time, m.timeMs);
+    w.fixed64Ms(HISTOGRAM_POINT.start, m.timeMs, HISTOGRAM_POINT.time);
     w.fixed64Number(HISTOGRAM_POINT.count, 1);
     w.double(HISTOGRAM_POINT.sum, m.value);
     // One bucket and no bounds: the whole range, holding the one value.
@@ -166,8 +168,7 @@ function metricBody(m: OtlpMetric): void {
   }
   const d = w.begin(m.type === 'sum' ? METRIC.sum : METRIC.gauge);
   const p = w.begin(DATA.points);
-  w.fixed64Ms(NUMBER_POINT.start, m.timeMs);
-  w.fixed64Ms(NUMBER_POINT.time, m.timeMs);
+  w.fixed64Ms(NUMBER_POINT.start, m.timeMs, NUMBER_POINT.time);
   if (m.asInt) sfixed64(NUMBER_POINT.asInt, m.value);
   else w.double(NUMBER_POINT.asDouble, m.value);
   attributes(NUMBER_POINT.attributes, m.attributes);
