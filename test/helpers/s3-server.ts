@@ -4,6 +4,7 @@
  * (S3RVER/S3RVER), path-style addressing and checksums only when required (otherwise a
  * streamed PutObject is stored with its chunk framing inside).
  */
+import crypto from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
@@ -37,7 +38,31 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
+type CipherFactory = (algorithm: string, key: Buffer, iv: Buffer | null, ...rest: unknown[]) => unknown;
+
+/**
+ * s3rver 3.7.1 makes ListObjectsV2 continuation tokens with single DES ('des'), which OpenSSL 3
+ * (Node >= 17) keeps in its legacy provider only: without help, every truncated listing (more
+ * than 1,000 keys) answers 500 InternalError. Two-key triple DES with both keys equal is single
+ * DES (E_K(D_K(E_K(x))) = E_K(x)), so 'des-ede-cbc' with the key doubled makes the same tokens.
+ * s3rver runs in this process and calls crypto.createCipheriv at request time, so swapping the
+ * function on the shared module object reaches it. Returns the undo.
+ */
+function s3rverDesShim(): () => void {
+  const mod = crypto as unknown as { createCipheriv: CipherFactory; createDecipheriv: CipherFactory };
+  const { createCipheriv, createDecipheriv } = mod;
+  const swap = (original: CipherFactory): CipherFactory => (algorithm, key, iv, ...rest) =>
+    algorithm === 'des' ? original('des-ede-cbc', Buffer.concat([key, key]), iv, ...rest) : original(algorithm, key, iv, ...rest);
+  mod.createCipheriv = swap(createCipheriv);
+  mod.createDecipheriv = swap(createDecipheriv);
+  return () => {
+    mod.createCipheriv = createCipheriv;
+    mod.createDecipheriv = createDecipheriv;
+  };
+}
+
 export async function startS3Server(): Promise<S3TestServer> {
+  const restoreDes = s3rverDesShim();
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, resetOnClose: true });
   const { port } = await server.run();
@@ -71,6 +96,7 @@ export async function startS3Server(): Promise<S3TestServer> {
       server.httpServer?.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });
+      restoreDes();
     },
   };
 }

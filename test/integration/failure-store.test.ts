@@ -9,7 +9,6 @@
  * refuses for good (400) aside under `<prefix>-rejected/` and counts it, and counts batches past
  * retention without deleting them (a lifecycle rule expires those).
  */
-import crypto from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,17 +30,13 @@ let intake: Intake;
 let bucket: string;
 let buckets = 0;
 
-let restoreDes: () => void;
-
 beforeAll(async () => {
-  restoreDes = s3rverDesShim();
   s3 = await startS3Server();
   client = s3.client();
 });
 
 afterAll(async () => {
   await s3.stop();
-  restoreDes();
 });
 
 beforeEach(async () => {
@@ -54,29 +49,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await intake.stop();
 });
-
-type CipherFactory = (algorithm: string, key: Buffer, iv: Buffer | null, ...rest: unknown[]) => unknown;
-
-/**
- * s3rver 3.7.1 makes ListObjectsV2 continuation tokens with single DES ('des'), which OpenSSL 3
- * (Node >= 17) keeps in its legacy provider only: without help, every truncated listing (more
- * than 1,000 keys) answers 500 InternalError. Two-key triple DES with both keys equal is single
- * DES (E_K(D_K(E_K(x))) = E_K(x)), so 'des-ede-cbc' with the key doubled makes the same tokens.
- * s3rver runs in this process and calls crypto.createCipheriv at request time, so swapping the
- * function on the shared module object reaches it. Returns the undo.
- */
-function s3rverDesShim(): () => void {
-  const mod = crypto as unknown as { createCipheriv: CipherFactory; createDecipheriv: CipherFactory };
-  const { createCipheriv, createDecipheriv } = mod;
-  const swap = (original: CipherFactory): CipherFactory => (algorithm, key, iv, ...rest) =>
-    algorithm === 'des' ? original('des-ede-cbc', Buffer.concat([key, key]), iv, ...rest) : original(algorithm, key, iv, ...rest);
-  mod.createCipheriv = swap(createCipheriv);
-  mod.createDecipheriv = swap(createDecipheriv);
-  return () => {
-    mod.createCipheriv = createCipheriv;
-    mod.createDecipheriv = createDecipheriv;
-  };
-}
 
 interface LogLine {
   readonly level: string;
