@@ -4,7 +4,7 @@
  *    + filtered + converted (metric/trace lines turned into other signals) + rejected (bad input);
  *  - per destination and signal: emitted = forwarded + stored + failed (handed back to AWS for
  *    redelivery) + rejected (by the destination, with a reason).
- * `truncated` and `duplicates` are notes, not outcomes. The handler emits the counts as
+ * `truncated`, `duplicates` and `redacted` (per scrubbing rule, in `reason`) are notes, not outcomes. The handler emits the counts as
  * forwarder.* metrics and one summary line.
  */
 import type { Signal } from './model.js';
@@ -21,6 +21,7 @@ export const OUTCOMES = [
   'replayed',
   'failed',
   'duplicates',
+  'redacted',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

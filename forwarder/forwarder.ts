@@ -18,6 +18,9 @@ import { createDatadogMetricsEncoder } from './destinations/datadog-metrics.js';
 import { datadogTraceIdFor } from '../parsers/trace-ids.js';
 import { type ArchitectureResolver, createArchitectureResolver } from './architecture.js';
 import { createTelemetryStage } from './stages/telemetry.js';
+import { createFilterStage } from './stages/filter.js';
+import { createScrubStage } from './stages/scrub.js';
+import { Scrubber } from '../parsers/scrub/index.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
 import { datadogUrls } from './destinations/datadog-site.js';
 import { createDatadogTracesEncoder } from './destinations/datadog-traces.js';
@@ -85,6 +88,9 @@ export class Forwarder {
   /** Delivery outcomes not yet reported as forwarder.* metrics (see finish). */
   private carried = new Counters();
   private readonly extract: readonly Stage[];
+  /** Filtering, then scrubbing: nothing leaves unscrubbed, and metrics come from dropped lines too. */
+  private readonly refine: readonly Stage[];
+  private readonly scrubber: Scrubber;
   private readonly architectures?: ArchitectureResolver;
   /** Multiline joining of CloudWatch batches (S3 objects join while they are read). */
   private readonly joinLines?: (batch: RawBatch) => RawBatch;
@@ -103,6 +109,8 @@ export class Forwarder {
     });
     if (config.store.bucket !== undefined) this.store = new FailureStore(this.s3(), config.store.bucket, config.store.prefix, this.now);
     const t = config.telemetry;
+    this.scrubber = new Scrubber(config.scrubbing.rules);
+    this.refine = [createFilterStage(config.filtering), ...(this.scrubber.empty ? [] : [createScrubStage(this.scrubber)])];
     this.extract = [createTelemetryStage({ enhancedMetrics: t.enhancedMetrics, prices: t.prices, defaultArchitecture: t.defaultArchitecture })];
     if (t.enhancedMetrics && t.lookupArchitecture) {
       this.architectures = createArchitectureResolver({
@@ -152,7 +160,7 @@ export class Forwarder {
       records: this.records,
       extract: this.extract,
       context: (batch) => this.chunkContext(batch),
-      refine: [],
+      refine: this.refine,
       sink: deliverer,
       counters,
       ...(this.config.ownLogGroup !== undefined && { ownLogGroup: this.config.ownLogGroup }),
@@ -336,6 +344,9 @@ export class Forwarder {
    * invocation (the last ones of a container appear only in its log).
    */
   private async finish(inv: Invocation): Promise<DeliveryReport> {
+    // Redactions per rule (counts only, never values), as notes of this invocation.
+    for (const [rule, n] of Object.entries(this.scrubber.redactions())) inv.counters.add('redacted', n, { reason: rule });
+    this.scrubber.resetRedactions();
     // Past the deadline nothing more is sent: the counts wait for the next invocation.
     const sendOwn = this.config.selfMetrics && this.now() < inv.deadlineAt;
     if (!sendOwn && this.config.selfMetrics) {

@@ -25,3 +25,4 @@ export { MultilineJoiner, type MultilineOptions } from './multiline.js';
 export { accountFromKey, decodeS3Key, isS3Event, parseS3Event } from './s3-event.js';
 export { detectS3Format } from './s3-formats/detect.js';
 export { S3_FORMATS, type S3Format } from './s3-formats/types.js';
+export { REDACTED, type ScrubRule, Scrubber } from './scrub/index.js';

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './reader.js';
 import { SETTINGS } from './settings.js';
+import { type FilterConfig, type ScrubbingConfig, readFiltering, readScrubbing } from './scrubbing.js';
 import { parseOtlpHeaders } from '../destinations/otlp-headers.js';
 import { S3_FORMATS, type S3Format, isS3Format } from '../../parsers/s3-formats/types.js';
 import { ARCHITECTURES, type Architecture, DEFAULT_PRICES, type PriceTable, parsePriceOverride, withOverride } from '../../parsers/lambda-cost.js';
@@ -105,6 +106,8 @@ export interface Config {
   readonly parsing: ParsingConfig;
   readonly s3: S3Config;
   readonly telemetry: TelemetryConfig;
+  readonly scrubbing: ScrubbingConfig;
+  readonly filtering: FilterConfig;
   /** This function's own name (AWS_LAMBDA_FUNCTION_NAME): continuations invoke it. */
   readonly functionName?: string;
 }
@@ -248,6 +251,8 @@ export function loadConfig(env: Env): Config {
       ...(s3Format !== undefined && { format: s3Format }),
     },
     ...(functionName !== undefined && { functionName }),
+    scrubbing: readScrubbing(r),
+    filtering: readFiltering(r),
     telemetry: {
       enhancedMetrics: r.bool('ENHANCED_METRICS', true),
       defaultArchitecture: r.oneOf('DEFAULT_ARCHITECTURE', ARCHITECTURES, 'x86_64'),

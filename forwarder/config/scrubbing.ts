@@ -21,6 +21,7 @@
 import {
   DEFAULT_RULE_NAMES,
   type DefaultRuleName,
+  type GuardedPattern,
   OPTIONAL_RULE_NAMES,
   type OptionalRuleName,
   type RegexEngine,
@@ -42,11 +43,16 @@ export interface ScrubbingConfig {
   readonly engines: Readonly<Record<string, RegexEngine>>;
 }
 
+/** What a filter needs of a pattern: a search. GuardedPattern (and RegExp) have it. */
+export interface TextMatcher {
+  test(text: string): boolean;
+}
+
 export interface FilterConfig {
   /** Only logs whose message matches go on. */
-  readonly include?: RegExp;
+  readonly include?: TextMatcher;
   /** Logs whose message matches are dropped; wins over include. */
-  readonly exclude?: RegExp;
+  readonly exclude?: TextMatcher;
   /** Sources (lower case) whose logs are dropped. */
   readonly dropSources: readonly string[];
   /** Log group names dropped exactly. */
@@ -134,7 +140,7 @@ export function readFiltering(r: EnvReader): FilterConfig {
 }
 
 /** Our variable (JavaScript syntax) or its Datadog alias (Python syntax); not both. */
-function readPattern(r: EnvReader, ours: string, datadog: string): RegExp | undefined {
+function readPattern(r: EnvReader, ours: string, datadog: string): GuardedPattern | undefined {
   const mine = r.string(ours);
   const theirs = r.string(datadog);
   if (mine !== undefined && theirs !== undefined) r.problem(`${ours}, ${datadog}: set only one of them`);
@@ -150,5 +156,5 @@ function readPattern(r: EnvReader, ours: string, datadog: string): RegExp | unde
     r.problem(`${name}: ${compiled.error}`);
     return undefined;
   }
-  return compiled.regex;
+  return compiled.pattern;
 }

@@ -91,9 +91,9 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'DD_MULTILINE_LOG_REGEX_PATTERN', section: 'parsing', description: 'Alias of MULTILINE_START_PATTERN.', compat: 'Datadog Forwarder DD_MULTILINE_LOG_REGEX_PATTERN' },
 
   // scrubbing
-  { name: 'SCRUB_DEFAULT_RULES', section: 'scrubbing', description: 'Built-in high-confidence rules (AWS keys, bearer/basic credentials, private keys, JWTs, password-like keys, connection strings).', default: 'true' },
+  { name: 'SCRUB_DEFAULT_RULES', section: 'scrubbing', description: 'Built-in high-confidence rules (AWS keys, bearer/basic credentials, private keys, JWTs, password-like keys, connection strings): true, false, or a comma-separated subset of their names (docs/scrubbing.md).', default: 'true' },
   { name: 'SCRUB_OPTIONAL_RULES', section: 'scrubbing', description: 'Built-in rules that are off by default, comma-separated: email, ipv4, ipv6, credit_card, phone.' },
-  { name: 'SCRUB_CUSTOM_RULES', section: 'scrubbing', description: 'JSON array of {"name", "pattern", "replacement"} or {"name", "pattern", "hash": true}.' },
+  { name: 'SCRUB_CUSTOM_RULES', section: 'scrubbing', description: 'JSON array of {"name", "pattern", "replacement"} or {"name", "pattern", "hash": true, "salt"?}; optional "ignoreCase". A pattern that could backtrack catastrophically is caught at start-up or run on V8\'s linear-time engine (docs/scrubbing.md).' },
   { name: 'REDACT_IP', section: 'scrubbing', description: 'true adds the ipv4 rule.', compat: 'Datadog Forwarder REDACT_IP' },
   { name: 'REDACT_EMAIL', section: 'scrubbing', description: 'true adds the email rule.', compat: 'Datadog Forwarder REDACT_EMAIL' },
   { name: 'DD_SCRUBBING_RULE', section: 'scrubbing', description: 'One custom pattern (becomes a custom rule named dd_scrubbing_rule).', compat: 'Datadog Forwarder DD_SCRUBBING_RULE' },
