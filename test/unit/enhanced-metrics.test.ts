@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type EnhancedContext, eventMetric, reportMetrics } from '../../parsers/enhanced-metrics.js';
 import { DEFAULT_PRICES } from '../../parsers/lambda-cost.js';
 import { parsePlatformLine, type ReportLine } from '../../parsers/report.js';
 import type { MetricPoint } from '../../forwarder/model.js';
+import { lambdaLines } from '../helpers/lambda-lines.js';
 
-function events(file: string): string[] {
-  const text = readFileSync(new URL(`../events/lambda/${file}`, import.meta.url), 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# ')) continue;
-    if (line.startsWith('XRAY TraceId:') && out.length > 0) out[out.length - 1] += `\n${line}`;
-    else out.push(line);
-  }
-  return out;
-}
-
-const text = events('lambda-text.txt');
-const json = events('lambda-json.txt');
+const text = lambdaLines('lambda-text.txt');
+const json = lambdaLines('lambda-json.txt');
 
 function report(lines: string[], test: (l: string) => boolean): ReportLine {
   const line = lines.find(test);

@@ -1,28 +1,11 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePlatformLine, runtimeFromVersion } from '../../parsers/report.js';
+import { lambdaLines, pick } from '../helpers/lambda-lines.js';
 
 /** One CloudWatch event message per entry (the XRAY part joins its REPORT), comments dropped. */
-function events(file: string): string[] {
-  const text = readFileSync(new URL(`../events/lambda/${file}`, import.meta.url), 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# ')) continue;
-    if (line.startsWith('XRAY TraceId:') && out.length > 0) out[out.length - 1] += `\n${line}`;
-    else out.push(line);
-  }
-  return out;
-}
-
-function pick(lines: string[], test: (l: string) => boolean): string {
-  const line = lines.find(test);
-  if (line === undefined) throw new Error('fixture line not found');
-  return line;
-}
-
-const text = events('lambda-text.txt');
-const json = events('lambda-json.txt');
+const text = lambdaLines('lambda-text.txt');
+const json = lambdaLines('lambda-json.txt');
 const RID = '3b1f8a2c-6d4e-4f7a-9c21-0e5d7b9a1f42';
 
 function parseJsonLine(line: string) {

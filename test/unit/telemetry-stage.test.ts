@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Counters } from '../../forwarder/accounting.js';
 import { ATTR } from '../../forwarder/attributes.js';
@@ -6,27 +5,11 @@ import type { Attributes, LogRecord, MetricPoint, Origin, Span, Telemetry } from
 import type { ChunkContext } from '../../forwarder/stages/stage.js';
 import { createTelemetryStage, type TelemetryStageOptions } from '../../forwarder/stages/telemetry.js';
 import { DEFAULT_PRICES } from '../../parsers/lambda-cost.js';
+import { lambdaLines, pick } from '../helpers/lambda-lines.js';
 
-function events(file: string): string[] {
-  const text = readFileSync(new URL(`../events/lambda/${file}`, import.meta.url), 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# ')) continue;
-    if (line.startsWith('XRAY TraceId:') && out.length > 0) out[out.length - 1] += `\n${line}`;
-    else out.push(line);
-  }
-  return out;
-}
-
-const text = events('lambda-text.txt');
-const json = events('lambda-json.txt');
-const other = events('powertools-emf-datadog.txt');
-
-function pick(lines: string[], test: (l: string) => boolean): string {
-  const line = lines.find(test);
-  if (line === undefined) throw new Error('fixture line not found');
-  return line;
-}
+const text = lambdaLines('lambda-text.txt');
+const json = lambdaLines('lambda-json.txt');
+const other = lambdaLines('powertools-emf-datadog.txt');
 
 const RID = '3b1f8a2c-6d4e-4f7a-9c21-0e5d7b9a1f42';
 const JSON_RID = '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa';

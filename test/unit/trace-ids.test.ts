@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   datadogDecimalToHex,
@@ -11,27 +10,11 @@ import {
   xrayToDatadogDecimal,
   xrayToW3c,
 } from '../../parsers/trace-ids.js';
+import { lambdaLines, pick } from '../helpers/lambda-lines.js';
 
-function events(file: string): string[] {
-  const text = readFileSync(new URL(`../events/lambda/${file}`, import.meta.url), 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# ')) continue;
-    if (line.startsWith('XRAY TraceId:') && out.length > 0) out[out.length - 1] += `\n${line}`;
-    else out.push(line);
-  }
-  return out;
-}
-
-function pick(lines: string[], test: (l: string) => boolean): string {
-  const line = lines.find(test);
-  if (line === undefined) throw new Error('fixture line not found');
-  return line;
-}
-
-const powertools = events('powertools-emf-datadog.txt');
-const text = events('lambda-text.txt');
-const json = events('lambda-json.txt');
+const powertools = lambdaLines('powertools-emf-datadog.txt');
+const text = lambdaLines('lambda-text.txt');
+const json = lambdaLines('lambda-json.txt');
 
 function fromJsonLine(line: string) {
   return extractTraceContext(line, JSON.parse(line) as Record<string, unknown>);
