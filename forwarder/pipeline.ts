@@ -12,6 +12,9 @@ import type { RecordBuilder } from './records.js';
 import type { RawBatch } from './sources/source.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
 
+/** Items pushed between two turns of the event loop. */
+const YIELD_EVERY = 128;
+
 export interface PipelineParts {
   readonly records: RecordBuilder;
   /** Stages that may turn log lines into other signals (their removed logs count as converted). */
@@ -49,10 +52,19 @@ export async function runBatch(batch: RawBatch, p: PipelineParts): Promise<void>
   if (logsAfter < logsBefore) counters.add('converted', logsBefore - logsAfter, { signal: 'logs' });
   for (const stage of p.refine) items = stage(items, ctx);
   const emitted = { logs: 0, metrics: 0, traces: 0 };
+  let sinceYield = 0;
   for (const item of items) {
     emitted[signalOf(item)]++;
     const wait = p.sink.push(item);
-    if (wait !== undefined) await wait;
+    if (wait !== undefined) {
+      await wait;
+      sinceYield = 0;
+    } else if (++sinceYield === YIELD_EVERY) {
+      // Let the event loop run now and then: compression of the batch being filled proceeds on
+      // the thread pool one chunk at a time, and each next chunk starts from the event loop.
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
   for (const signal of SIGNALS) counters.add('emitted', emitted[signal], { signal });
 }

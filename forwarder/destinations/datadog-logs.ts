@@ -106,6 +106,8 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
     shared.set(r.resource, { tags: r.tags, source: r.source, service: r.service, json });
     return json;
   };
+  // Attribute names repeat from line to line: their JSON is made once.
+  const keyJson = new Map<string, string>();
   // Built by hand rather than through an object and JSON.stringify: the same bytes, fewer
   // allocations on the hottest path of the forwarder.
   const itemJson = (r: LogRecord, message: string): string => {
@@ -113,7 +115,12 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
     if (r.level !== undefined) json += `,"status":${JSON.stringify(STATUS[r.level] ?? r.level.toLowerCase())}`;
     for (const key in r.attributes) {
       if (key === 'message' || key === 'timestamp' || key === 'status') continue;
-      json += `,${JSON.stringify(key)}:${JSON.stringify(r.attributes[key])}`;
+      let k = keyJson.get(key);
+      if (k === undefined) {
+        k = `,${JSON.stringify(key)}:`;
+        keyJson.set(key, k);
+      }
+      json += k + JSON.stringify(r.attributes[key]);
     }
     if (r.traceId !== undefined && o.toDatadogId !== undefined) {
       // The trace remapper joins logs on dd.trace_id in decimal (BACKENDS.md §4).

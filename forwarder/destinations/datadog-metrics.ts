@@ -94,6 +94,16 @@ export interface DatadogMetricsEncoder extends SignalEncoder<string> {
 
 export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): DatadogMetricsEncoder {
   const baseJson = options.tags.map(jsonString).join(',');
+  // Metric names repeat (every REPORT gives the same seven): their JSON is made once.
+  const names = new Map<string, string>();
+  const nameOf = (name: string): string => {
+    let json = names.get(name);
+    if (json === undefined) {
+      json = jsonString(name);
+      if (names.size < 10_000) names.set(name, json);
+    }
+    return json;
+  };
   // Points of one line share their tag object (model.ts): serialize each object once.
   const tagsCache = new WeakMap<object, string>();
   const tagsOf = (tags: Readonly<Record<string, string>>): string => {
@@ -119,7 +129,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
       const seconds = Math.floor(t.timestamp / 1000);
       // Same text as JSON.stringify of {metric, points, tags, type}: a finite number prints alike in both.
-      const json = `{"metric":${jsonString(t.name)},"points":[[${seconds},[${t.value}]]],"tags":[${tagsOf(t.tags)}],"type":"distribution"}`;
+      const json = `{"metric":${nameOf(t.name)},"points":[[${seconds},[${t.value}]]],"tags":[${tagsOf(t.tags)}],"type":"distribution"}`;
       return { ok: true, value: json, bytes: Buffer.byteLength(json) };
     },
     assemble(values: readonly string[]): string {
