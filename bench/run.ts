@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { benchCloudWatch } from './cloudwatch.js';
 import { benchEncoders } from './encoders.js';
 import { benchS3Stream } from './s3-stream.js';
-import { formatSoak, runSoak } from './soak.js';
+import { runSoak } from './soak.js';
 
 const only = process.argv[2];
 const fmt = (n: number, d = 1) => n.toFixed(d);
@@ -42,8 +42,8 @@ async function s3(): Promise<void> {
 }
 
 async function soak(): Promise<void> {
+  // runSoak prints its own summary (formatSoak).
   const r = await runSoak();
-  console.log(formatSoak(r));
   if (!r.ok) process.exitCode = 1;
 }
 
