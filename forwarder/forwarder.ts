@@ -13,22 +13,16 @@ import { Deliverer, type DeliveryReport, type FailedBatch } from './delivery/del
 import { FailureStore } from './delivery/failure-store.js';
 import type { HttpPost } from './delivery/http.js';
 import type { Destination } from './destinations/destination.js';
-import { createDatadogDestination } from './destinations/datadog.js';
-import { createDatadogMetricsEncoder } from './destinations/datadog-metrics.js';
-import { datadogTraceIdFor } from '../parsers/trace-ids.js';
 import { type ArchitectureResolver, createArchitectureResolver } from './architecture.js';
 import { createTelemetryStage } from './stages/telemetry.js';
 import { createFilterStage } from './stages/filter.js';
 import { createScrubStage } from './stages/scrub.js';
 import { Scrubber } from '../parsers/scrub/index.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
-import { datadogUrls } from './destinations/datadog-site.js';
-import { createDatadogTracesEncoder } from './destinations/datadog-traces.js';
-import { createOtlpDestination } from './destinations/otlp.js';
-import { otlpHeaderSource } from './destinations/otlp-headers.js';
-import { type Writable, createStdoutDestination } from './destinations/stdout.js';
-import { type ContinuationTarget, MAX_CONTINUATIONS, type ContinuationEvent, invokeContinuation } from './continuation.js';
-import { BadInputError, ForwarderError, S3ReadError, describeError } from './errors.js';
+import { createDestinations } from './destinations/create.js';
+import type { Writable } from './destinations/stdout.js';
+import type { ContinuationEvent } from './continuation.js';
+import { BadInputError, ForwarderError, describeError } from './errors.js';
 import { type Logger, createLogger } from './logger.js';
 import { type PipelineParts, runBatch } from './pipeline.js';
 import { RecordBuilder } from './records.js';
@@ -39,7 +33,7 @@ import { type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
 import { type EventKind, detectEvent } from './sources/detect.js';
 import { kinesisInputs } from './sources/kinesis.js';
 import { createBatchJoiner } from './sources/multiline-batch.js';
-import { readS3Object } from './sources/s3-object.js';
+import { S3ObjectReader } from './sources/s3-objects.js';
 import type { RawBatch } from './sources/source.js';
 import { isS3Event, parseS3Event } from '../parsers/s3-event.js';
 
@@ -92,6 +86,7 @@ export class Forwarder {
   private readonly refine: readonly Stage[];
   private readonly scrubber: Scrubber;
   private readonly architectures?: ArchitectureResolver;
+  private readonly objects: S3ObjectReader;
   /** Multiline joining of CloudWatch batches (S3 objects join while they are read). */
   private readonly joinLines?: (batch: RawBatch) => RawBatch;
   private lambdaClient?: LambdaClient;
@@ -102,7 +97,12 @@ export class Forwarder {
   ) {
     this.logger = deps.logger ?? createLogger(config.logLevel);
     this.now = deps.now ?? Date.now;
-    this.destinations = this.createDestinations(new SecretResolver(deps.secrets));
+    this.destinations = createDestinations(config, {
+      secrets: new SecretResolver(deps.secrets),
+      now: this.now,
+      ...(deps.stdout && { stdout: deps.stdout }),
+      ...(deps.post && { post: deps.post }),
+    });
     this.records = new RecordBuilder({
       tags: config.tagging.tags,
       ...(config.tagging.service !== undefined && { service: config.tagging.service }),
@@ -122,6 +122,13 @@ export class Forwarder {
           this.logger.log('warn', 'could not look up a function\'s architecture; using the default', { function: ref.functionName, error: describeError(error) }),
       });
     }
+    this.objects = new S3ObjectReader({
+      config,
+      logger: this.logger,
+      now: this.now,
+      s3: () => this.s3(),
+      lambda: () => deps.lambda ?? (this.lambdaClient ??= new LambdaClient({})),
+    });
     if (config.parsing.multilineStart !== undefined) this.joinLines = createBatchJoiner(config.parsing.multilineStart);
     this.origin = {
       ...(config.region !== undefined && { region: config.region }),
@@ -208,7 +215,7 @@ export class Forwarder {
   private async handleS3(event: unknown, inv: Invocation): Promise<BatchResponse | undefined> {
     const { targets, skipped } = parseS3Event(event);
     for (const s of skipped) this.logger.log('info', 'S3 notification skipped', { reason: s.reason, detail: s.detail });
-    const failed = await this.readObjects(targets.map((t) => ({ target: { ...t, startOffset: 0, hop: 0 }, input: t.input })), inv);
+    const failed = await this.objects.read(targets.map((t) => ({ target: { ...t, startOffset: 0, hop: 0 }, input: t.input })), inv);
     const report = await this.finish(inv);
     for (const i of report.failedInputs) failed.add(i);
     const viaSqs = targets.some((t) => t.messageId !== undefined) || skipped.some((s) => s.messageId !== undefined);
@@ -222,52 +229,10 @@ export class Forwarder {
   }
 
   private async handleContinuation(event: ContinuationEvent, inv: Invocation): Promise<undefined> {
-    const failed = await this.readObjects([{ target: event.continuation, input: 0 }], inv);
+    const failed = await this.objects.read([{ target: event.continuation, input: 0 }], inv);
     const report = await this.finish(inv);
     if (failed.size > 0 || report.failedInputs.size > 0) throw new DeliveryFailedError('the continued S3 object could not be read or delivered; Lambda retries this continuation');
     return undefined;
-  }
-
-  /**
-   * Reads objects one after the other, batch by batch, until the deadline draws near; what is
-   * left (the rest of the current object, and objects not started) continues in a follow-up
-   * invocation. Returns the inputs that failed.
-   */
-  private async readObjects(items: ReadonlyArray<{ target: ContinuationTarget; input: number }>, inv: Invocation): Promise<Set<number>> {
-    const failed = new Set<number>();
-    const s3Options = {
-      maxDecompressedBytes: this.config.s3.maxDecompressedBytes,
-      ...(this.config.s3.format !== undefined && { format: this.config.s3.format }),
-      ...(this.config.parsing.multilineStart !== undefined && { multiline: { start: this.config.parsing.multilineStart } }),
-      counters: inv.counters,
-    };
-    // S3 objects are joined while they are read; the CloudWatch joiner must not run again.
-    const { multiline: _joinedWhileRead, ...parts } = inv.parts;
-    for (const { target, input } of items) {
-      let offset = target.startOffset;
-      let stopped = this.timeShort(inv);
-      if (!stopped) {
-        try {
-          const reading = readS3Object(this.s3(), { ...target, input }, { ...s3Options, ...(offset > 0 && { startOffset: offset }) });
-          for await (const batch of reading) {
-            await runBatch(batch, parts);
-            offset = batch.position.offset;
-            if (this.timeShort(inv)) {
-              stopped = true;
-              break;
-            }
-          }
-        } catch (err) {
-          if (!(err instanceof S3ReadError)) throw err;
-          inv.counters.add('rejected', 1, { signal: 'logs', reason: 's3_read_failed' });
-          this.logger.log('error', 'S3 object could not be read; what was read is delivered, the object is reported for retry', { error: describeError(err) });
-          failed.add(input);
-          continue;
-        }
-      }
-      if (stopped && !(await this.continueLater({ ...target, startOffset: offset, hop: target.hop + 1 }))) failed.add(input);
-    }
-    return failed;
   }
 
   /** What the stages need that takes I/O: the function's architecture (for cost), cached. */
@@ -280,27 +245,6 @@ export class Forwarder {
       ...(region !== undefined && { region }),
     });
     return { architecture };
-  }
-
-  /** Less time left than one request needs: stop reading, deliver, continue elsewhere. */
-  private timeShort(inv: Invocation): boolean {
-    return this.now() >= inv.deadlineAt - this.config.delivery.requestTimeoutMs;
-  }
-
-  private async continueLater(target: ContinuationTarget): Promise<boolean> {
-    const name = this.config.functionName;
-    if (name === undefined || target.hop > MAX_CONTINUATIONS) {
-      this.logger.log('error', 'cannot continue the S3 object in a follow-up invocation', { bucket: target.bucket, key: target.key, hop: target.hop });
-      return false;
-    }
-    try {
-      await invokeContinuation(this.deps.lambda ?? (this.lambdaClient ??= new LambdaClient({})), name, target);
-      this.logger.log('info', 'S3 object continues in a follow-up invocation', { bucket: target.bucket, key: target.key, offset: target.startOffset, hop: target.hop });
-      return true;
-    } catch (err) {
-      this.logger.log('error', 'could not start the follow-up invocation', { bucket: target.bucket, key: target.key, error: describeError(err) });
-      return false;
-    }
   }
 
   private async handleReplay(inv: Invocation): Promise<undefined> {
@@ -410,42 +354,5 @@ export class Forwarder {
   private s3(): S3Client {
     this.s3Client ??= this.deps.s3 ?? new S3Client({});
     return this.s3Client;
-  }
-
-  private createDestinations(secrets: SecretResolver): Destination[] {
-    const { config, deps } = this;
-    const forwarderTags = [`forwardername:${config.forwarderName.toLowerCase()}`, `forwarder_version:${config.forwarderVersion}`];
-    // The trace payload's env, from an env:… entry of DD_TAGS (the Datadog convention).
-    const env = config.tagging.tags.find((t) => t.startsWith('env:'))?.slice(4);
-    return config.destinations.map((name): Destination => {
-      switch (name) {
-        case 'datadog': {
-          const ref = config.datadog.apiKey;
-          if (ref === undefined) throw new ForwarderError('datadog destination without an API key');
-          return createDatadogDestination({
-            urls: datadogUrls(config.datadog.site, config.datadog.url),
-            apiKey: () => secrets.resolve(ref),
-            logs: { tags: forwarderTags, toDatadogId: datadogTraceIdFor },
-            // Metric points already carry the records' tags (DD_TAGS included) from the telemetry stage.
-            metrics: createDatadogMetricsEncoder({ tags: forwarderTags, now: this.now }),
-            traces: createDatadogTracesEncoder(env === undefined ? {} : { env }),
-            userAgent: `log-forwarder/${config.forwarderVersion}`,
-            ...(deps.post && { post: deps.post }),
-          });
-        }
-        case 'stdout':
-          return createStdoutDestination(deps.stdout ?? process.stdout);
-        case 'otlp': {
-          const ref = config.otlp.headers;
-          return createOtlpDestination(config.otlp, {
-            // No JSON keys: a Secrets Manager JSON object comes back whole and is read as a header map.
-            headers: otlpHeaderSource(ref === undefined ? undefined : () => secrets.resolve(ref, [])),
-            userAgent: `log-forwarder/${config.forwarderVersion}`,
-            scope: { name: 'log-forwarder', version: config.forwarderVersion },
-            ...(deps.post && { post: deps.post }),
-          });
-        }
-      }
-    });
   }
 }
