@@ -87,6 +87,15 @@ function tagsJson(baseJson: string, own: Readonly<Record<string, string>>): stri
   return out;
 }
 
+/** A piece of JSON text and its UTF-8 length. */
+interface Fragment {
+  readonly json: string;
+  readonly bytes: number;
+}
+const fragment = (json: string): Fragment => ({ json, bytes: Buffer.byteLength(json) });
+/** `{"metric":` and `],"type":"distribution"}`. */
+const FIXED_BYTES = '{"metric":'.length + '],"type":"distribution"}'.length;
+
 /** The encoder, its body known to be text. */
 export interface DatadogMetricsEncoder extends SignalEncoder<string> {
   assemble(values: readonly string[]): string;
@@ -94,25 +103,26 @@ export interface DatadogMetricsEncoder extends SignalEncoder<string> {
 
 export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): DatadogMetricsEncoder {
   const baseJson = options.tags.map(jsonString).join(',');
-  // Metric names repeat (every REPORT gives the same seven): their JSON is made once.
-  const names = new Map<string, string>();
-  const nameOf = (name: string): string => {
-    let json = names.get(name);
-    if (json === undefined) {
-      json = jsonString(name);
-      if (names.size < 10_000) names.set(name, json);
+  // Names and tag objects repeat (every REPORT gives the same seven names; its points share one
+  // tags object, model.ts): their JSON is made once, with its UTF-8 length, so a point's byte
+  // count is a sum, not a second pass over its text.
+  const names = new Map<string, Fragment>();
+  const nameOf = (name: string): Fragment => {
+    let f = names.get(name);
+    if (f === undefined) {
+      f = fragment(jsonString(name));
+      if (names.size < 10_000) names.set(name, f);
     }
-    return json;
+    return f;
   };
-  // Points of one line share their tag object (model.ts): serialize each object once.
-  const tagsCache = new WeakMap<object, string>();
-  const tagsOf = (tags: Readonly<Record<string, string>>): string => {
-    let json = tagsCache.get(tags);
-    if (json === undefined) {
-      json = tagsJson(baseJson, tags);
-      tagsCache.set(tags, json);
+  const tagsCache = new WeakMap<object, Fragment>();
+  const tagsOf = (tags: Readonly<Record<string, string>>): Fragment => {
+    let f = tagsCache.get(tags);
+    if (f === undefined) {
+      f = fragment(tagsJson(baseJson, tags));
+      tagsCache.set(tags, f);
     }
-    return json;
+    return f;
   };
   return {
     limits: DATADOG_METRICS_LIMITS,
@@ -129,8 +139,12 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
       const seconds = Math.floor(t.timestamp / 1000);
       // Same text as JSON.stringify of {metric, points, tags, type}: a finite number prints alike in both.
-      const json = `{"metric":${nameOf(t.name)},"points":[[${seconds},[${t.value}]]],"tags":[${tagsOf(t.tags)}],"type":"distribution"}`;
-      return { ok: true, value: json, bytes: Buffer.byteLength(json) };
+      const name = nameOf(t.name);
+      const tags = tagsOf(t.tags);
+      // The numbers are ASCII: their bytes are their characters.
+      const numbers = `,"points":[[${seconds},[${t.value}]]],"tags":[`;
+      const json = `{"metric":${name.json}${numbers}${tags.json}],"type":"distribution"}`;
+      return { ok: true, value: json, bytes: FIXED_BYTES + name.bytes + numbers.length + tags.bytes };
     },
     assemble(values: readonly string[]): string {
       return `${OPEN}${values.join(',')}${CLOSE}`;
