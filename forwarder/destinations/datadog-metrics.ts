@@ -2,9 +2,11 @@
  * Datadog metrics as distribution points: POST /api/v1/distribution_points
  * (https://docs.datadoghq.com/api/latest/metrics/submit-distribution-points/; BACKENDS.md §2 A).
  *
- * Body: `{"series":[{"metric":…,"points":[[ts_seconds,[value]]],"tags":["k:v",…],"type":"distribution"},…]}`.
- * Each MetricPoint becomes one series with one point, so a point's encoded bytes are exact and
- * the deliverer can cut batches on them; `assemble` only wraps the series.
+ * Body: `{"series":[{"metric":…,"tags":["k:v",…],"type":"distribution","points":[[ts_seconds,[value]],…]},…]}`.
+ * Points of the same metric and tags within a batch share one series (the API takes many points
+ * per series): a busy function's REPORT lines give the same seven series again and again, and
+ * their tags are written once per batch instead of once per point. A point's `bytes` is what it
+ * would cost as a series of its own, an upper bound, so a batch never exceeds the limit.
  *
  * Why distributions for every kind (gauge, count, distribution alike): several forwarder
  * instances run at once and each sees a slice of the invocations; only distributions are
@@ -43,6 +45,7 @@ export const DATADOG_METRICS_LIMITS = {
 
 const OPEN = '{"series":[';
 const CLOSE = ']}';
+const SERIES_CLOSE = ']}';
 
 export interface DatadogMetricsOptions {
   /** `k:v` tags on every point (forwarder name and version, DD_TAGS), before the point's own. */
@@ -93,61 +96,76 @@ interface Fragment {
   readonly bytes: number;
 }
 const fragment = (json: string): Fragment => ({ json, bytes: Buffer.byteLength(json) });
-/** `{"metric":` and `],"type":"distribution"}`. */
-const FIXED_BYTES = '{"metric":'.length + '],"type":"distribution"}'.length;
 
-/** The encoder, its body known to be text. */
-export interface DatadogMetricsEncoder extends SignalEncoder<string> {
-  assemble(values: readonly string[]): string;
+/** One encoded point: the series it belongs to (one object per metric and tags) and its point. */
+export interface EncodedPoint {
+  readonly series: Fragment;
+  /** `[ts,[value]]`, ASCII. */
+  readonly point: string;
+}
+
+/** The encoder; its body is text. */
+export interface DatadogMetricsEncoder extends SignalEncoder<EncodedPoint> {
+  assemble(values: readonly EncodedPoint[]): string;
 }
 
 export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): DatadogMetricsEncoder {
   const baseJson = options.tags.map(jsonString).join(',');
-  // Names and tag objects repeat (every REPORT gives the same seven names; its points share one
-  // tags object, model.ts): their JSON is made once, with its UTF-8 length, so a point's byte
-  // count is a sum, not a second pass over its text.
-  const names = new Map<string, Fragment>();
-  const nameOf = (name: string): Fragment => {
-    let f = names.get(name);
-    if (f === undefined) {
-      f = fragment(jsonString(name));
-      if (names.size < 10_000) names.set(name, f);
+  // The head of each series (metric name and tags) is made once: the tags' JSON once per tags
+  // object (the points of a REPORT share one, model.ts), the head once per tags text and name,
+  // so that every REPORT of a function lands in the same few series.
+  const tagsText = new WeakMap<object, string>();
+  const heads = new Map<string, Map<string, Fragment>>();
+  const headOf = (name: string, tags: Readonly<Record<string, string>>): Fragment => {
+    let text = tagsText.get(tags);
+    if (text === undefined) {
+      text = tagsJson(baseJson, tags);
+      tagsText.set(tags, text);
     }
-    return f;
-  };
-  const tagsCache = new WeakMap<object, Fragment>();
-  const tagsOf = (tags: Readonly<Record<string, string>>): Fragment => {
-    let f = tagsCache.get(tags);
-    if (f === undefined) {
-      f = fragment(tagsJson(baseJson, tags));
-      tagsCache.set(tags, f);
+    let byName = heads.get(text);
+    if (byName === undefined) {
+      // Bounded: a container that sees endless distinct tag sets starts over.
+      if (heads.size >= 10_000) heads.clear();
+      byName = new Map();
+      heads.set(text, byName);
     }
-    return f;
+    let head = byName.get(name);
+    if (head === undefined) {
+      head = fragment(`{"metric":${jsonString(name)},"tags":[${text}],"type":"distribution","points":[`);
+      byName.set(name, head);
+    }
+    return head;
   };
   return {
     limits: DATADOG_METRICS_LIMITS,
     framingBytes: OPEN.length + CLOSE.length,
     separatorBytes: 1,
-    // The body is the series joined between a head and a tail: delivery may compress while it fills.
-    framing: { head: OPEN, separator: ',', tail: CLOSE },
-    encode(t: Telemetry): Encoded<string> {
+    encode(t: Telemetry): Encoded<EncodedPoint> {
       if (t.type !== 'metric') return { ok: false, reason: 'not_a_metric' };
       if (t.name === '') return { ok: false, reason: 'invalid_name' };
       // JSON has no NaN or Infinity: JSON.stringify would write null and the intake would refuse the batch.
       if (!Number.isFinite(t.value)) return { ok: false, reason: 'invalid_value' };
       if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
       if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
-      const seconds = Math.floor(t.timestamp / 1000);
-      // Same text as JSON.stringify of {metric, points, tags, type}: a finite number prints alike in both.
-      const name = nameOf(t.name);
-      const tags = tagsOf(t.tags);
-      // The numbers are ASCII: their bytes are their characters.
-      const numbers = `,"points":[[${seconds},[${t.value}]]],"tags":[`;
-      const json = `{"metric":${name.json}${numbers}${tags.json}],"type":"distribution"}`;
-      return { ok: true, value: json, bytes: FIXED_BYTES + name.bytes + numbers.length + tags.bytes };
+      const series = headOf(t.name, t.tags);
+      // Numbers print alike in JSON.stringify and in a template; the point is ASCII.
+      const point = `[${Math.floor(t.timestamp / 1000)},[${t.value}]]`;
+      return { ok: true, value: { series, point }, bytes: series.bytes + point.length + SERIES_CLOSE.length };
     },
-    assemble(values: readonly string[]): string {
-      return `${OPEN}${values.join(',')}${CLOSE}`;
+    assemble(values: readonly EncodedPoint[]): string {
+      const points = new Map<Fragment, string[]>();
+      for (const v of values) {
+        const list = points.get(v.series);
+        if (list === undefined) points.set(v.series, [v.point]);
+        else list.push(v.point);
+      }
+      let body = OPEN;
+      let first = true;
+      for (const [series, list] of points) {
+        body += `${first ? '' : ','}${series.json}${list.join(',')}${SERIES_CLOSE}`;
+        first = false;
+      }
+      return body + CLOSE;
     },
   };
 }

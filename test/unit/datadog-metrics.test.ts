@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Counters } from '../../forwarder/accounting.js';
 import { Deliverer } from '../../forwarder/delivery/deliverer.js';
-import { createDatadogMetricsEncoder, DATADOG_METRICS_LIMITS } from '../../forwarder/destinations/datadog-metrics.js';
+import { createDatadogMetricsEncoder, DATADOG_METRICS_LIMITS, type DatadogMetricsEncoder } from '../../forwarder/destinations/datadog-metrics.js';
 import type { Destination, SignalEncoder } from '../../forwarder/destinations/destination.js';
 import type { LogRecord, MetricPoint } from '../../forwarder/model.js';
 
@@ -47,22 +47,24 @@ function customPoint(): MetricPoint {
   };
 }
 
-function encodeOk(encoder: SignalEncoder<string>, item: MetricPoint): { value: string; bytes: number } {
+/** A point encoded alone: the text of its own series (what assemble writes for it), and its bytes. */
+function encodeOk(encoder: DatadogMetricsEncoder, item: MetricPoint): { value: string; bytes: number } {
   const r = encoder.encode(item);
   if (!r.ok) throw new Error(`expected an encoded point, got ${r.reason}`);
-  return r;
+  const body = encoder.assemble([r.value]);
+  return { value: body.slice('{"series":['.length, -']}'.length), bytes: r.bytes };
 }
 
-describe('createDatadogMetricsEncoder: one series per point', () => {
+describe('createDatadogMetricsEncoder: series', () => {
   test('an enhanced metric becomes a distribution series with seconds and the base tags first', () => {
     const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
 
     const r = encodeOk(encoder, enhancedDuration());
 
     expect(r.value).toBe(
-      '{"metric":"aws.lambda.enhanced.duration","points":[[1704067200,[0.10225]]],' +
+      '{"metric":"aws.lambda.enhanced.duration",' +
         '"tags":["forwardername:log-forwarder","forwarder_version:0.1.0","functionname:orders-api","region:us-east-1",' +
-        '"aws_account:123456789012","architecture:x86_64","memorysize:128","cold_start:false"],"type":"distribution"}',
+        '"aws_account:123456789012","architecture:x86_64","memorysize:128","cold_start:false"],"type":"distribution","points":[[1704067200,[0.10225]]]}',
     );
   });
 
@@ -72,8 +74,8 @@ describe('createDatadogMetricsEncoder: one series per point', () => {
     const r = encodeOk(encoder, customPoint());
 
     expect(r.value).toBe(
-      '{"metric":"orders.created","points":[[1704067200,[1]]],' +
-        '"tags":["forwardername:log-forwarder","forwarder_version:0.1.0","env:prod","dd_lambda_layer:datadog-nodev20.x"],"type":"distribution"}',
+      '{"metric":"orders.created",' +
+        '"tags":["forwardername:log-forwarder","forwarder_version:0.1.0","env:prod","dd_lambda_layer:datadog-nodev20.x"],"type":"distribution","points":[[1704067200,[1]]]}',
     );
   });
 
@@ -102,7 +104,7 @@ describe('createDatadogMetricsEncoder: one series per point', () => {
     expect([gauge.type, count.type]).toEqual(['distribution', 'distribution']);
   });
 
-  test('the reported bytes are the UTF-8 length of the encoded series', () => {
+  test('the reported bytes are the UTF-8 length of the point as a series of its own', () => {
     const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
 
     const r = encodeOk(encoder, { ...customPoint(), tags: { 'café': 'crème brûlée' } });
@@ -120,14 +122,50 @@ describe('createDatadogMetricsEncoder: one series per point', () => {
         const r = encoder.encode({ ...customPoint(), name, tags, value });
         if (!r.ok) return false;
         const expected = JSON.stringify({
-          metric: name,
-          points: [[1704067200, [value]]],
-          tags: ['a:"quoted"', 'plain:1', ...Object.entries(tags).map(([k, v]) => (v === '' ? k : `${k}:${v}`))],
-          type: 'distribution',
+          series: [
+            {
+              metric: name,
+              tags: ['a:"quoted"', 'plain:1', ...Object.entries(tags).map(([k, v]) => (v === '' ? k : `${k}:${v}`))],
+              type: 'distribution',
+              points: [[1704067200, [value]]],
+            },
+          ],
         });
-        return r.value === expected && r.bytes === Buffer.byteLength(expected);
+        return encoder.assemble([r.value]) === expected && r.bytes === Buffer.byteLength(expected) - '{"series":[]}'.length;
       }),
     );
+  });
+});
+
+describe('createDatadogMetricsEncoder: points of one metric and tags share a series', () => {
+  test('the points of many REPORT lines of one function make one series per metric, tags written once', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+    const tags = Object.freeze({ functionname: 'orders-api', cold_start: 'false' });
+    const points = [0.1, 0.2, 0.3].flatMap((d, i) => [
+      { ...customPoint(), name: 'aws.lambda.enhanced.duration', value: d, timestamp: 1704067200000 + i * 1000, tags },
+      { ...customPoint(), name: 'aws.lambda.enhanced.invocations', value: 1, timestamp: 1704067200000 + i * 1000, tags },
+    ]);
+    const values = points.map((p) => {
+      const r = encoder.encode(p);
+      if (!r.ok) throw new Error(r.reason);
+      return r.value;
+    });
+
+    expect(JSON.parse(encoder.assemble(values))).toEqual({
+      series: [
+        { metric: 'aws.lambda.enhanced.duration', tags: ['functionname:orders-api', 'cold_start:false'], type: 'distribution', points: [[1704067200, [0.1]], [1704067201, [0.2]], [1704067202, [0.3]]] },
+        { metric: 'aws.lambda.enhanced.invocations', tags: ['functionname:orders-api', 'cold_start:false'], type: 'distribution', points: [[1704067200, [1]], [1704067201, [1]], [1704067202, [1]]] },
+      ],
+    });
+  });
+
+  test('equal tags in different objects still make separate, correct series', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+    const a = encoder.encode({ ...customPoint(), tags: { env: 'prod' } });
+    const b = encoder.encode({ ...customPoint(), tags: { env: 'dev' } });
+    if (!a.ok || !b.ok) throw new Error('expected encoded points');
+
+    expect(JSON.parse(encoder.assemble([a.value, b.value])).series.map((s: { tags: string[] }) => s.tags)).toEqual([['env:prod'], ['env:dev']]);
   });
 });
 
@@ -158,22 +196,36 @@ describe('createDatadogMetricsEncoder: refusals', () => {
 });
 
 describe('createDatadogMetricsEncoder: batches', () => {
-  test('the assembled body is {"series":[…]} and its length is framing + items + separators', () => {
+  test('the assembled body is {"series":[…]}, and its length never exceeds framing + items + separators', () => {
     const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
-    const items = [encodeOk(encoder, enhancedDuration()), encodeOk(encoder, customPoint())];
+    const custom = customPoint();
+    const points = [enhancedDuration(), custom, { ...custom, value: 2 }];
+    const encoded = points.map((p) => {
+      const r = encoder.encode(p);
+      if (!r.ok) throw new Error(r.reason);
+      return r;
+    });
 
-    const body = encoder.assemble(items.map((i) => i.value));
+    const body = encoder.assemble(encoded.map((e) => e.value));
 
-    expect(JSON.parse(body)).toEqual({ series: items.map((i) => JSON.parse(i.value)) });
-    expect(Buffer.byteLength(body)).toBe(encoder.framingBytes + items[0]!.bytes + items[1]!.bytes + encoder.separatorBytes);
+    expect(JSON.parse(body).series.map((s: { metric: string; points: unknown[] }) => [s.metric, s.points.length])).toEqual([
+      ['aws.lambda.enhanced.duration', 1],
+      ['orders.created', 2],
+    ]);
+    const bound = encoder.framingBytes + encoded.reduce((n, e) => n + e.bytes, 0) + 2 * encoder.separatorBytes;
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(bound);
   });
 
-  test('the streaming framing gives the same bytes as assemble', () => {
+  test('with no two points in one series, the bytes are exact', () => {
     const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
-    const values = [encodeOk(encoder, enhancedDuration()).value, encodeOk(encoder, customPoint()).value];
-    const f = encoder.framing!;
+    const encoded = [enhancedDuration(), customPoint()].map((p) => {
+      const r = encoder.encode(p);
+      if (!r.ok) throw new Error(r.reason);
+      return r;
+    });
+    const body = encoder.assemble(encoded.map((e) => e.value));
 
-    expect(f.head + values.join(f.separator) + f.tail).toBe(encoder.assemble(values));
+    expect(Buffer.byteLength(body)).toBe(encoder.framingBytes + encoded[0]!.bytes + encoded[1]!.bytes + encoder.separatorBytes);
   });
 
   test('limits: 3,200,000 uncompressed bytes and 10,000 series per payload', () => {
