@@ -57,7 +57,7 @@ export async function benchCloudWatch(mix: Mix, options: { payloads?: number; ro
       for (const p of payloads) await f.handle(p.event, context);
     };
   }
-  const t = await interleave(options.rounds ?? 7, candidates);
+  const t = await interleave(options.rounds ?? Number(process.env['BENCH_ROUNDS'] ?? 15), candidates);
   const ceilingMs = t['ceiling']?.medianMs ?? Number.NaN;
   const pipelineMs = t['pipeline']?.medianMs ?? Number.NaN;
   const extra: Record<string, number> = {};

@@ -95,16 +95,31 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
+/** The serialized shared fields of one resource, for the tags, source and service they were made with. */
+interface SharedEntry {
+  readonly resource: object;
+  readonly tags: readonly string[];
+  readonly source: string;
+  readonly service: string | undefined;
+  readonly json: string;
+}
+
 export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<string> {
   const maxItemBytes = o.maxItemBytes ?? DATADOG_LOG_LIMITS.maxItemBytes;
   // resource object → its serialized shared fields (without braces), for the tags it was made with.
-  const shared = new WeakMap<object, { tags: readonly string[]; source: string; service: string | undefined; json: string }>();
+  const shared = new WeakMap<object, SharedEntry>();
+  // The records of a batch come one after another with the same resource: the last hit first.
+  let last: SharedEntry | undefined;
   const sharedJson = (r: LogRecord): string => {
-    const hit = shared.get(r.resource);
-    if (hit !== undefined && hit.tags === r.tags && hit.source === r.source && hit.service === r.service) return hit.json;
-    const json = JSON.stringify(sharedFields(r, o)).slice(1, -1);
-    shared.set(r.resource, { tags: r.tags, source: r.source, service: r.service, json });
-    return json;
+    const hit = last !== undefined && last.resource === r.resource ? last : shared.get(r.resource);
+    if (hit !== undefined && hit.tags === r.tags && hit.source === r.source && hit.service === r.service) {
+      last = hit;
+      return hit.json;
+    }
+    const entry: SharedEntry = { resource: r.resource, tags: r.tags, source: r.source, service: r.service, json: JSON.stringify(sharedFields(r, o)).slice(1, -1) };
+    shared.set(r.resource, entry);
+    last = entry;
+    return entry.json;
   };
   // Attribute names repeat from line to line: their JSON is made once.
   const keyJson = new Map<string, string>();

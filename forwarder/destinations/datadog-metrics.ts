@@ -116,7 +116,14 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
   // so that every REPORT of a function lands in the same few series.
   const tagsText = new WeakMap<object, string>();
   const heads = new Map<string, Map<string, Fragment>>();
+  // Consecutive points usually share their tags object: remember the last one.
+  let lastTags: object | undefined;
+  let lastByName: Map<string, Fragment> | undefined;
   const headOf = (name: string, tags: Readonly<Record<string, string>>): Fragment => {
+    if (tags === lastTags && lastByName !== undefined) {
+      const head = lastByName.get(name);
+      if (head !== undefined) return head;
+    }
     let text = tagsText.get(tags);
     if (text === undefined) {
       text = tagsJson(baseJson, tags);
@@ -134,6 +141,8 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       head = fragment(`{"metric":${jsonString(name)},"tags":[${text}],"type":"distribution","points":[`);
       byName.set(name, head);
     }
+    lastTags = tags;
+    lastByName = byName;
     return head;
   };
   return {
