@@ -44,22 +44,6 @@ export class BadInputError extends ForwarderError {
   }
 }
 
-/** A send that failed; `retryable` says whether trying again may help. */
-export class DeliveryError extends ForwarderError {
-  constructor(
-    message: string,
-    readonly details: {
-      readonly destination: string;
-      readonly status?: number;
-      readonly retryable: boolean;
-      readonly retryAfterMs?: number;
-    },
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
 /** Reading an S3 object failed; names bucket and key. */
 export class S3ReadError extends ForwarderError {
   constructor(

@@ -29,7 +29,7 @@ import { RecordBuilder } from './records.js';
 import { replayStored } from './replay.js';
 import { SecretResolver, type SecretClients } from './secrets.js';
 import { selfMetrics } from './self-telemetry.js';
-import { type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
+import { type DecodeResult, type OriginOptions, decodeAwslogs } from './sources/cloudwatch.js';
 import { type EventKind, detectEvent } from './sources/detect.js';
 import { kinesisInputs } from './sources/kinesis.js';
 import { createBatchJoiner } from './sources/multiline-batch.js';
@@ -177,28 +177,14 @@ export class Forwarder {
   }
 
   private async handleCloudWatch(data: string, inv: Invocation): Promise<undefined> {
-    await this.guarded(inv.counters, () => {
-      const { batch, invalidEvents } = decodeAwslogs(data, 0, this.origin);
-      // Events without a usable timestamp or message were received too: counted, then rejected.
-      inv.counters.add('received', invalidEvents, { signal: 'logs' });
-      inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
-      return batch === undefined ? undefined : runBatch(batch, inv.parts);
-    });
+    await this.runPayload(() => decodeAwslogs(data, 0, this.origin), inv);
     this.throwIfFailed(await this.finish(inv));
     return undefined;
   }
 
   private async handleKinesis(event: KinesisStreamEvent, inv: Invocation): Promise<BatchResponse> {
     const inputs = kinesisInputs(event, this.origin);
-    for (const input of inputs) {
-      await this.guarded(inv.counters, () => {
-        const { batch, invalidEvents } = input.decode();
-        // Events without a usable timestamp or message were received too: counted, then rejected.
-      inv.counters.add('received', invalidEvents, { signal: 'logs' });
-      inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
-        return batch === undefined ? undefined : runBatch(batch, inv.parts);
-      });
-    }
+    for (const input of inputs) await this.runPayload(input.decode, inv);
     const report = await this.finish(inv);
     return {
       batchItemFailures: [...report.failedInputs]
@@ -291,24 +277,18 @@ export class Forwarder {
     // Redactions per rule (counts only, never values), as notes of this invocation.
     for (const [rule, n] of Object.entries(this.scrubber.redactions())) inv.counters.add('redacted', n, { reason: rule });
     this.scrubber.resetRedactions();
+    if (!this.config.selfMetrics) return inv.deliverer.finish();
+    // Source-side counts are final now; delivery outcomes (they name a destination) only after the flush.
+    for (const e of inv.counters.entries()) if (e.destination === undefined) this.carried.add(e.outcome, e.count, e);
     // Past the deadline nothing more is sent: the counts wait for the next invocation.
-    const sendOwn = this.config.selfMetrics && this.now() < inv.deadlineAt;
-    if (!sendOwn && this.config.selfMetrics) {
-      for (const e of inv.counters.entries()) if (e.destination === undefined) this.carried.add(e.outcome, e.count, e);
-    }
-    if (sendOwn) {
-      const now = new Counters();
-      for (const e of inv.counters.entries()) if (e.destination === undefined) now.add(e.outcome, e.count, e);
-      now.merge(this.carried);
+    if (this.now() < inv.deadlineAt) {
+      const points = selfMetrics(this.carried, { name: this.config.forwarderName, version: this.config.forwarderVersion, timestamp: this.now() });
       this.carried = new Counters();
-      const points = selfMetrics(now, { name: this.config.forwarderName, version: this.config.forwarderVersion, timestamp: this.now() });
       inv.counters.add('emitted', points.length, { signal: 'metrics', reason: 'self' });
       for (const point of points) await inv.deliverer.push(point);
     }
     const report = await inv.deliverer.finish();
-    if (this.config.selfMetrics) {
-      for (const e of inv.counters.entries()) if (e.destination !== undefined) this.carried.add(e.outcome, e.count, e);
-    }
+    for (const e of inv.counters.entries()) if (e.destination !== undefined) this.carried.add(e.outcome, e.count, e);
     return report;
   }
 
@@ -340,13 +320,20 @@ export class Forwarder {
     });
   }
 
-  /** Runs one input; bad input is counted and logged, never thrown, so other inputs go on. */
-  private async guarded(counters: Counters, run: () => Promise<void> | undefined): Promise<void> {
+  /**
+   * Decodes one CloudWatch Logs payload and runs it through the pipeline. Bad input is counted
+   * and logged, never thrown, so the other inputs of the event go on; events without a usable
+   * timestamp or message were received too, and are counted as rejected.
+   */
+  private async runPayload(decode: () => DecodeResult, inv: Invocation): Promise<void> {
     try {
-      await run();
+      const { batch, invalidEvents } = decode();
+      inv.counters.add('received', invalidEvents, { signal: 'logs' });
+      inv.counters.add('rejected', invalidEvents, { signal: 'logs', reason: 'invalid_record' });
+      if (batch !== undefined) await runBatch(batch, inv.parts);
     } catch (err) {
       if (!(err instanceof BadInputError)) throw err;
-      counters.add('rejected', 1, { signal: 'logs', reason: err.reason });
+      inv.counters.add('rejected', 1, { signal: 'logs', reason: err.reason });
       this.logger.log('error', 'bad input skipped', { reason: err.reason, error: describeError(err) });
     }
   }

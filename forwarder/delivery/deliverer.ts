@@ -96,13 +96,12 @@ export class Deliverer {
     for (const lane of this.lanes) {
       const encoder = lane.encoders.get(signal);
       if (encoder === undefined) continue;
-      const where = { signal, destination: lane.destination.name };
       const r = encoder.encode(item);
       if (!r.ok) {
-        this.o.counters.add('rejected', 1, { ...where, reason: r.reason });
+        this.o.counters.add('rejected', 1, { signal, destination: lane.destination.name, reason: r.reason });
         continue;
       }
-      if (r.truncated === true) this.o.counters.add('truncated', 1, where);
+      if (r.truncated === true) this.o.counters.add('truncated', 1, { signal, destination: lane.destination.name });
       let batch = lane.open.get(signal);
       if (
         batch !== undefined &&

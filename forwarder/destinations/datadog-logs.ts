@@ -78,13 +78,6 @@ function sharedFields(r: LogRecord, o: DatadogLogOptions): Record<string, unknow
   return shared;
 }
 
-/** The intake item for a record, as an object (for tests and readers; encode() is the real path). */
-export function datadogLogItem(r: LogRecord, o: DatadogLogOptions): Record<string, unknown> {
-  const encoded = createDatadogLogEncoder(o).encode(r);
-  if (!encoded.ok) throw new Error(encoded.reason);
-  return JSON.parse(encoded.value) as Record<string, unknown>;
-}
-
 /** Cuts `s` to at most `maxBytes` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(s: string, maxBytes: number): string {
   const buf = Buffer.from(s, 'utf8');

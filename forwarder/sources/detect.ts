@@ -1,6 +1,7 @@
 /**
  * Which kind of event the handler was given. Pure shape checks on the event object.
  */
+import { isContinuationEvent } from '../continuation.js';
 export const EVENT_KINDS = ['cloudwatch', 'kinesis', 's3', 'continuation', 'replay', 'unknown'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -11,7 +12,7 @@ export function detectEvent(event: unknown, isS3Event: (e: unknown) => boolean =
   if (!isObj(event)) return 'unknown';
   if (isObj(event['awslogs']) && typeof event['awslogs']['data'] === 'string') return 'cloudwatch';
   if (event['replay'] === true) return 'replay';
-  if (isObj(event['continuation'])) return 'continuation';
+  if (isContinuationEvent(event)) return 'continuation';
   const records = event['Records'];
   if (Array.isArray(records) && records.length > 0 && isObj(records[0]) && isObj(records[0]['kinesis'])) return 'kinesis';
   if (isS3Event(event)) return 's3';

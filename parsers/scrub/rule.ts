@@ -52,10 +52,6 @@ export function isWordCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
-export function isDigitCode(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /**
  * A token starting at `offset` is not glued to a word on its left. A JSON escape just before
  * it (`\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX`) separates, so that `"…\nAKIA…"` is seen.
