@@ -7,6 +7,7 @@
  */
 import { ATTR } from './attributes.js';
 import type { Attributes, LogRecord, Origin } from './model.js';
+import { parseJsonObject } from '../parsers/json-object.js';
 import { lineFacts } from '../parsers/lambda-line.js';
 import type { RawBatch } from './sources/source.js';
 
@@ -41,7 +42,7 @@ export class RecordBuilder {
     let n = 0;
     for (const raw of batch.logs) {
       const message = stripNewline(raw.message);
-      const json = parseObject(message);
+      const json = parseJsonObject(message);
       const attributes: Attributes = raw.attributes === undefined ? {} : { ...raw.attributes };
       if (raw.id !== undefined) attributes[ATTR.logEventId] = raw.id;
       const record: LogRecord = {
@@ -102,15 +103,4 @@ export function resourceOf(origin: Origin): Readonly<Attributes> {
 function stripNewline(s: string): string {
   const end = s.endsWith('\r\n') ? s.length - 2 : s.endsWith('\n') ? s.length - 1 : s.length;
   return end === s.length ? s : s.slice(0, end);
-}
-
-/** The message as a JSON object, or undefined. A cheap first/last character check first. */
-function parseObject(message: string): Record<string, unknown> | undefined {
-  if (message.charCodeAt(0) !== 123 || message.charCodeAt(message.length - 1) !== 125) return undefined;
-  try {
-    const v: unknown = JSON.parse(message);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

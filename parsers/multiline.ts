@@ -14,9 +14,14 @@
  * first and last line, so callers keep the first line's timestamp and the last line's position.
  */
 
+/** What the joiner needs of a pattern: a test (a RegExp, or a guarded user pattern). */
+export interface LineTest {
+  test(line: string): boolean;
+}
+
 export interface MultilineOptions {
-  /** Start-of-record pattern, tested against each line. Avoid the g and y flags (stateful). */
-  readonly start: RegExp;
+  /** Start-of-record pattern, tested against each line. */
+  readonly start: LineTest;
   /** Lines per record before it is closed; default 500. */
   readonly maxLines?: number;
   /** UTF-8 bytes per record (joining newlines included) before it is closed; default 256 KiB. */
@@ -36,7 +41,7 @@ export interface JoinedRecord<M> {
 export const MULTILINE_DEFAULTS = { maxLines: 500, maxBytes: 256 * 1024 } as const;
 
 export class MultilineJoiner<M = undefined> {
-  private readonly start: RegExp;
+  private readonly start: LineTest;
   private readonly maxLines: number;
   private readonly maxBytes: number;
   private parts: string[] = [];
@@ -46,9 +51,8 @@ export class MultilineJoiner<M = undefined> {
 
   constructor(options: MultilineOptions) {
     // A global or sticky regex keeps lastIndex between test() calls and would skip matches.
-    this.start = options.start.global || options.start.sticky
-      ? new RegExp(options.start.source, options.start.flags.replace(/[gy]/g, ''))
-      : options.start;
+    const s = options.start;
+    this.start = s instanceof RegExp && (s.global || s.sticky) ? new RegExp(s.source, s.flags.replace(/[gy]/g, '')) : s;
     this.maxLines = Math.max(1, options.maxLines ?? MULTILINE_DEFAULTS.maxLines);
     this.maxBytes = Math.max(1, options.maxBytes ?? MULTILINE_DEFAULTS.maxBytes);
   }

@@ -32,6 +32,16 @@ export function sourceFromLogGroup(logGroup: string): string {
   return 'cloudwatch';
 }
 
+/**
+ * What a log group tells about its lines: the source (a configured override wins) and, for
+ * Lambda groups, the function name. Shared by every path that meets a log group.
+ */
+export function logGroupFields(logGroup: string, sourceOverride?: string): { source: string; functionName?: string } {
+  const functionName = functionNameFromLogGroup(logGroup);
+  const source = sourceOverride ?? sourceFromLogGroup(logGroup);
+  return functionName === undefined ? { source } : { source, functionName };
+}
+
 /** `/aws/lambda/<name>` → `<name>`. */
 export function functionNameFromLogGroup(logGroup: string): string | undefined {
   if (!logGroup.startsWith('/aws/lambda/')) return undefined;

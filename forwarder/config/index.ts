@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './reader.js';
 import { SETTINGS } from './settings.js';
-import { type FilterConfig, type ScrubbingConfig, readFiltering, readScrubbing } from './scrubbing.js';
+import { type FilterConfig, type ScrubbingConfig, type TextMatcher, readFiltering, readScrubbing, readUserPattern } from './scrubbing.js';
 import { parseOtlpHeaders } from '../destinations/otlp-headers.js';
 import { S3_FORMATS, type S3Format, isS3Format } from '../../parsers/s3-formats/types.js';
 import { ARCHITECTURES, type Architecture, DEFAULT_PRICES, type PriceTable, parsePriceOverride, withOverride } from '../../parsers/lambda-cost.js';
@@ -71,7 +71,8 @@ export interface TaggingConfig {
 }
 
 export interface ParsingConfig {
-  readonly multilineStart?: RegExp;
+  /** The start-of-record pattern, compiled with the backtracking guard. */
+  readonly multilineStart?: TextMatcher;
 }
 
 export interface TelemetryConfig {
@@ -208,7 +209,7 @@ export function loadConfig(env: Env): Config {
   const bucket = r.string('FAILURE_BUCKET');
   const region = r.string('AWS_REGION');
   const ownLogGroup = r.string('AWS_LAMBDA_LOG_GROUP_NAME') ?? (r.has('AWS_LAMBDA_FUNCTION_NAME') ? `/aws/lambda/${r.string('AWS_LAMBDA_FUNCTION_NAME')}` : undefined);
-  const multilineStart = r.regex('MULTILINE_START_PATTERN') ?? r.regex('DD_MULTILINE_LOG_REGEX_PATTERN');
+  const multilineStart = readUserPattern(r, 'MULTILINE_START_PATTERN', 'DD_MULTILINE_LOG_REGEX_PATTERN');
   const s3FormatRaw = r.string('S3_FORMAT');
   if (s3FormatRaw !== undefined && !isS3Format(s3FormatRaw)) r.problem(`S3_FORMAT: expected one of ${S3_FORMATS.join(', ')}, got "${s3FormatRaw}"`);
   const s3Format = s3FormatRaw !== undefined && isS3Format(s3FormatRaw) ? s3FormatRaw : undefined;

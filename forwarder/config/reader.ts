@@ -94,17 +94,6 @@ export class EnvReader {
     }
   }
 
-  regex(name: string, flags = ''): RegExp | undefined {
-    const v = this.string(name);
-    if (v === undefined) return undefined;
-    try {
-      return new RegExp(v, flags);
-    } catch (err) {
-      this.problems.push(`${name}: not a valid regular expression (${(err as Error).message})`);
-      return undefined;
-    }
-  }
-
   json(name: string): unknown {
     const v = this.string(name);
     if (v === undefined) return undefined;

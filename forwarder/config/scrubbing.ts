@@ -119,8 +119,8 @@ function readDefaultRules(r: EnvReader): DefaultRuleName[] {
 }
 
 export function readFiltering(r: EnvReader): FilterConfig {
-  const include = readPattern(r, 'INCLUDE_PATTERN', 'INCLUDE_AT_MATCH');
-  const exclude = readPattern(r, 'EXCLUDE_PATTERN', 'EXCLUDE_AT_MATCH');
+  const include = readUserPattern(r, 'INCLUDE_PATTERN', 'INCLUDE_AT_MATCH');
+  const exclude = readUserPattern(r, 'EXCLUDE_PATTERN', 'EXCLUDE_AT_MATCH');
   const dropSources = r.list('DROP_SOURCES').map((s) => s.toLowerCase());
   const dropLogGroups: string[] = [];
   const dropLogGroupPrefixes: string[] = [];
@@ -139,8 +139,12 @@ export function readFiltering(r: EnvReader): FilterConfig {
   };
 }
 
-/** Our variable (JavaScript syntax) or its Datadog alias (Python syntax); not both. */
-function readPattern(r: EnvReader, ours: string, datadog: string): GuardedPattern | undefined {
+/**
+ * A user's pattern from our variable (JavaScript syntax) or its Datadog alias (Python syntax),
+ * not both, compiled with the backtracking guard: filters and the multiline start pattern run it
+ * on every line.
+ */
+export function readUserPattern(r: EnvReader, ours: string, datadog: string): GuardedPattern | undefined {
   const mine = r.string(ours);
   const theirs = r.string(datadog);
   if (mine !== undefined && theirs !== undefined) r.problem(`${ours}, ${datadog}: set only one of them`);

@@ -11,6 +11,7 @@
  * reused; each record adds only its message, timestamp, status and own attributes.
  */
 import { ATTR } from '../attributes.js';
+import { spanIdToDatadogDecimal } from '../../parsers/trace-ids.js';
 import type { Attributes, LogRecord, Telemetry } from '../model.js';
 import type { HttpAnswer } from '../delivery/http.js';
 import { parseRetryAfter } from '../delivery/http.js';
@@ -32,7 +33,6 @@ export interface DatadogLogOptions {
    * backend joins logs to traces (the trace-id parsers: X-Ray ids map as the tracers do).
    */
   readonly toDatadogId?: (traceId: string, original: string | undefined) => string | undefined;
-  readonly maxItemBytes?: number;
 }
 
 /** Status the Datadog status remapper reads (BACKENDS.md §1 [DD-STATUS]). */
@@ -98,7 +98,7 @@ interface SharedEntry {
 }
 
 export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<string> {
-  const maxItemBytes = o.maxItemBytes ?? DATADOG_LOG_LIMITS.maxItemBytes;
+  const maxItemBytes = DATADOG_LOG_LIMITS.maxItemBytes;
   // resource object → its serialized shared fields (without braces), for the tags it was made with.
   const shared = new WeakMap<object, SharedEntry>();
   // The records of a batch come one after another with the same resource: the last hit first.
@@ -136,7 +136,8 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
       const id = o.toDatadogId(r.traceId, typeof original === 'string' ? original : undefined);
       if (id !== undefined) {
         json += `,"dd.trace_id":"${id}"`;
-        if (r.spanId !== undefined) json += `,"dd.span_id":"${BigInt(`0x${r.spanId}`).toString()}"`;
+        const span = r.spanId === undefined ? undefined : spanIdToDatadogDecimal(r.spanId);
+        if (span !== undefined) json += `,"dd.span_id":"${span}"`;
       }
     }
     return `${json},${sharedJson(r)}}`;

@@ -41,6 +41,8 @@
  */
 import { ATTR } from '../attributes.js';
 import type { AttributeValue, Attributes, LogRecord, MetricPoint, Span } from '../model.js';
+import { ENHANCED_PREFIX } from '../../parsers/enhanced-metrics.js';
+import { isSpanId, isTraceId } from '../../parsers/trace-ids.js';
 
 export const SEMCONV = {
   serviceName: 'service.name',
@@ -141,8 +143,8 @@ export function logResource(r: LogRecord): Attributes {
 
 export function mapLog(r: LogRecord): OtlpLogRecord {
   // No object spreads: this runs once per log line.
-  const traceId = r.traceId !== undefined && isHex(r.traceId, 32) ? r.traceId : undefined;
-  const spanId = traceId !== undefined && r.spanId !== undefined && isHex(r.spanId, 16) ? r.spanId : undefined;
+  const traceId = r.traceId !== undefined && isTraceId(r.traceId) ? r.traceId : undefined;
+  const spanId = traceId !== undefined && r.spanId !== undefined && isSpanId(r.spanId) ? r.spanId : undefined;
   return {
     timeMs: r.timestamp,
     observedMs: r.timestamp,
@@ -153,19 +155,6 @@ export function mapLog(r: LogRecord): OtlpLogRecord {
     spanId,
     attributes: r.attributes,
   };
-}
-
-/** `length` hex digits, not all zero (OTLP: an all-zero id is invalid). */
-export function isHex(s: string, length: number): boolean {
-  if (s.length !== length) return false;
-  let nonZero = false;
-  for (let i = 0; i < length; i++) {
-    const c = s.charCodeAt(i);
-    const digit = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-    if (!digit) return false;
-    if (c !== 48) nonZero = true;
-  }
-  return nonZero;
 }
 
 // ------------------------------------------------------------------------------------- metrics
@@ -197,11 +186,9 @@ export function ucumUnit(unit: string): string {
 }
 
 /** Point tags that describe the resource. */
-const METRIC_RESOURCE_TAGS: ReadonlySet<string> = new Set(['functionname', 'region', 'aws_account', 'account_id', 'service', 'env', 'version']);
 
 const NAMESPACE_ATTRIBUTE = 'aws.cloudwatch.namespace';
 
-const ENHANCED = 'aws.lambda.enhanced.';
 const SECONDS: Readonly<Record<string, number>> = Object.freeze({ s: 1, ms: 1e-3, us: 1e-6 });
 const BYTES: Readonly<Record<string, number>> = Object.freeze({ MB: 1_048_576, MiBy: 1_048_576, By: 1 });
 
@@ -231,6 +218,7 @@ export function metricResourceKey(p: MetricPoint): string {
 }
 
 const METRIC_RESOURCE_TAG_LIST: readonly string[] = ['service', 'functionname', 'region', 'aws_account', 'account_id', 'env', 'version'];
+const METRIC_RESOURCE_TAGS: ReadonlySet<string> = new Set(METRIC_RESOURCE_TAG_LIST);
 
 export function sameMetricResource(a: MetricPoint, b: MetricPoint): boolean {
   for (const k of METRIC_RESOURCE_TAG_LIST) if (a.tags[k] !== b.tags[k]) return false;
@@ -273,8 +261,8 @@ export function mapMetric(p: MetricPoint): OtlpMetric[] {
   const out: OtlpMetric[] = [
     { name: p.name, unit: ucumUnit(p.unit), type, monotonic: type === 'sum' && p.value >= 0, asInt: false, value: p.value, timeMs: p.timestamp, attributes },
   ];
-  if (!p.name.startsWith(ENHANCED)) return out;
-  const suffix = p.name.slice(ENHANCED.length);
+  if (!p.name.startsWith(ENHANCED_PREFIX)) return out;
+  const suffix = p.name.slice(ENHANCED_PREFIX.length);
   const rule = suffix === 'invocations' ? (p.tags['cold_start'] === 'true' ? COLDSTARTS : undefined) : FAAS[suffix];
   if (rule === undefined) return out;
   let value: number;
@@ -356,7 +344,7 @@ export function spanKind(s: Span): number {
 
 /** undefined when an id is not valid W3C hex (the span cannot be sent). */
 export function mapSpan(s: Span): OtlpSpan | undefined {
-  if (!isHex(s.traceId, 32) || !isHex(s.spanId, 16)) return undefined;
+  if (!isTraceId(s.traceId) || !isSpanId(s.spanId)) return undefined;
   const attributes: Record<string, string | number> = { ...s.attributes };
   for (const k in s.metrics) attributes[k] = s.metrics[k] as number;
   attributes['resource.name'] = s.resource;
@@ -365,7 +353,7 @@ export function mapSpan(s: Span): OtlpSpan | undefined {
   return {
     traceId: s.traceId,
     spanId: s.spanId,
-    ...(s.parentId !== undefined && isHex(s.parentId, 16) && { parentId: s.parentId }),
+    ...(s.parentId !== undefined && isSpanId(s.parentId) && { parentId: s.parentId }),
     name: s.name,
     kind: spanKind(s),
     startNs: s.startNs,

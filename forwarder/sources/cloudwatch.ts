@@ -10,7 +10,7 @@
 import { gunzipSync } from 'node:zlib';
 import { BadInputError } from '../errors.js';
 import type { Origin, RawLog } from '../model.js';
-import { functionNameFromLogGroup, sourceFromLogGroup } from '../../parsers/source-detect.js';
+import { logGroupFields } from '../../parsers/source-detect.js';
 import type { RawBatch } from './source.js';
 
 export interface SubscriptionPayload {
@@ -91,14 +91,12 @@ export interface OriginOptions {
 }
 
 export function originOf(p: SubscriptionPayload, options: OriginOptions): Origin {
-  const functionName = functionNameFromLogGroup(p.logGroup);
   return {
     account: p.owner,
     ...(options.region !== undefined && { region: options.region }),
     logGroup: p.logGroup,
     logStream: p.logStream,
-    source: options.sourceOverride ?? sourceFromLogGroup(p.logGroup),
-    ...(functionName !== undefined && { functionName }),
+    ...logGroupFields(p.logGroup, options.sourceOverride),
     subscriptionFilters: p.subscriptionFilters,
   };
 }

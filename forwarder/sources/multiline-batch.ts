@@ -5,10 +5,10 @@
  * log stream's payload): a record is never held back waiting for the next invocation.
  */
 import type { RawLog } from '../model.js';
-import { MultilineJoiner } from '../../parsers/multiline.js';
+import { type LineTest, MultilineJoiner } from '../../parsers/multiline.js';
 import type { RawBatch } from './source.js';
 
-export function createBatchJoiner(start: RegExp): (batch: RawBatch) => RawBatch {
+export function createBatchJoiner(start: LineTest): (batch: RawBatch) => RawBatch {
   return (batch) => {
     const joiner = new MultilineJoiner<RawLog>({ start });
     const logs: RawLog[] = [];

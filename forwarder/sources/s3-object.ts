@@ -27,12 +27,12 @@ import type { Counters } from '../accounting.js';
 import { describeError, S3ReadError } from '../errors.js';
 import type { Origin, RawLog } from '../model.js';
 import type { MultilineOptions } from '../../parsers/multiline.js';
-import type { CwlGroup } from '../../parsers/s3-formats/firehose-cwl.js';
+import { type CwlGroup, sameGroup } from '../../parsers/s3-formats/firehose-cwl.js';
 import { detectS3Format } from '../../parsers/s3-formats/detect.js';
 import { type ReadRecord, type RecordReaderStats, S3RecordReader } from '../../parsers/s3-formats/record-reader.js';
 import { S3_FORMAT_SOURCE, type S3Format } from '../../parsers/s3-formats/types.js';
 import { decompress } from './decompress.js';
-import { functionNameFromLogGroup, sourceFromLogGroup } from '../../parsers/source-detect.js';
+import { logGroupFields } from '../../parsers/source-detect.js';
 import type { RawBatch } from './source.js';
 
 /** What to read; `S3Target` from parsers/s3-event.ts fits. */
@@ -63,6 +63,8 @@ export interface ReadS3ObjectOptions {
   readonly maxLineBytes?: number;
   /** Larger CloudTrail records / Firehose documents are dropped and counted; default 16 MiB. */
   readonly maxDocumentBytes?: number;
+  /** DD_SOURCE: the source of every record, instead of the format's or the log group's. */
+  readonly sourceOverride?: string;
   /** Resume: skip what ends at or before this decompressed byte offset. */
   readonly startOffset?: number;
   readonly counters?: Counters;
@@ -110,7 +112,8 @@ export async function* readS3Object(
   const start = () => {
     const first = Buffer.concat(head, headBytes);
     head = [];
-    const format = options.format ?? detectS3Format({ key, head: first.toString('utf8', 0, Math.min(first.length, HEAD_BYTES)) });
+    const text = first.toString('utf8', 0, Math.min(first.length, HEAD_BYTES));
+    const format = detectS3Format(options.format === undefined ? { key, head: text } : { key, head: text, override: options.format });
     const reader = new S3RecordReader({
       format,
       fallbackTimestamp,
@@ -169,6 +172,7 @@ class Batcher {
   private readonly maxLogs: number;
   private readonly maxBytes: number;
   private readonly baseOrigin: Origin;
+  private readonly sourceOverride: string | undefined;
   private groupOrigin: { group: CwlGroup; origin: Origin } | undefined;
   private current: { origin: Origin; logs: RawLog[]; bytes: number } | undefined;
   // Where the last unit handed to a batch ends (numbers: no object per record).
@@ -184,7 +188,8 @@ class Batcher {
   ) {
     this.maxLogs = options.maxBatchLogs ?? S3_OBJECT_DEFAULTS.maxBatchLogs;
     this.maxBytes = options.maxBatchBytes ?? S3_OBJECT_DEFAULTS.maxBatchBytes;
-    this.baseOrigin = origin(target, key, format);
+    this.sourceOverride = options.sourceOverride;
+    this.baseOrigin = origin(target, key, format, options.sourceOverride);
     this.positionOffset = options.startOffset ?? 0;
   }
 
@@ -228,7 +233,7 @@ class Batcher {
   private originOf(group: CwlGroup | undefined): Origin {
     if (group === undefined) return this.baseOrigin;
     if (this.groupOrigin === undefined || !sameGroup(this.groupOrigin.group, group)) {
-      this.groupOrigin = { group, origin: cwlOrigin(this.baseOrigin, group) };
+      this.groupOrigin = { group, origin: cwlOrigin(this.baseOrigin, group, this.sourceOverride) };
     }
     return this.groupOrigin.origin;
   }
@@ -266,9 +271,9 @@ function isNoSuchKey(err: unknown): boolean {
   return err.name === 'NoSuchKey' || status === 404;
 }
 
-function origin(target: S3ObjectTarget, key: string, format: S3Format): Origin {
+function origin(target: S3ObjectTarget, key: string, format: S3Format, sourceOverride: string | undefined): Origin {
   return {
-    source: S3_FORMAT_SOURCE[format],
+    source: sourceOverride ?? S3_FORMAT_SOURCE[format],
     bucket: target.bucket,
     key,
     ...(target.account !== undefined && { account: target.account }),
@@ -277,24 +282,18 @@ function origin(target: S3ObjectTarget, key: string, format: S3Format): Origin {
 }
 
 /** A Firehose document's own origin: its owner, log group and stream, in the object's bucket/key. */
-function cwlOrigin(base: Origin, g: CwlGroup): Origin {
+function cwlOrigin(base: Origin, g: CwlGroup, sourceOverride: string | undefined): Origin {
   const account = g.owner ?? base.account;
-  // Records of a CloudWatch subscription delivered by Firehose: the log group tells the source
-  // and the function, as it does for subscriptions delivered to the forwarder directly.
-  const functionName = g.logGroup === undefined ? undefined : functionNameFromLogGroup(g.logGroup);
   return {
     ...base,
-    ...(g.logGroup !== undefined && { source: sourceFromLogGroup(g.logGroup) }),
-    ...(functionName !== undefined && { functionName }),
+    // Records of a CloudWatch subscription delivered by Firehose: the log group tells the source
+    // and the function, as it does for subscriptions delivered to the forwarder directly.
+    ...(g.logGroup !== undefined && logGroupFields(g.logGroup, sourceOverride)),
     ...(account !== undefined && { account }),
     ...(g.logGroup !== undefined && { logGroup: g.logGroup }),
     ...(g.logStream !== undefined && { logStream: g.logStream }),
     ...(g.subscriptionFilters !== undefined && { subscriptionFilters: g.subscriptionFilters }),
   };
-}
-
-function sameGroup(a: CwlGroup, b: CwlGroup): boolean {
-  return a === b || (a.owner === b.owner && a.logGroup === b.logGroup && a.logStream === b.logStream);
 }
 
 function rawLog(rec: ReadRecord, origin: Origin, input: number): RawLog {

@@ -39,6 +39,7 @@ export class S3ObjectReader {
     const failed = new Set<number>();
     const s3Options = {
       maxDecompressedBytes: config.s3.maxDecompressedBytes,
+      ...(config.tagging.source !== undefined && { sourceOverride: config.tagging.source }),
       ...(config.s3.format !== undefined && { format: config.s3.format }),
       ...(config.parsing.multilineStart !== undefined && { multiline: { start: config.parsing.multilineStart } }),
       counters: inv.counters,

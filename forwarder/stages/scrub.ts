@@ -15,6 +15,7 @@
  * attributes) are scrubbed once: the last clean value of each field is remembered until the
  * chunk ends.
  */
+import { parseJsonObject } from '../../parsers/json-object.js';
 import type { Scrubber } from '../../parsers/scrub/index.js';
 import type { Attributes, LogRecord, MetricPoint, Span, Telemetry } from '../model.js';
 import type { Stage } from './stage.js';
@@ -51,7 +52,7 @@ class ChunkScrub {
     if (message !== r.message) {
       r.message = message;
       if (r.json !== undefined) {
-        const json = parseObject(message);
+        const json = parseJsonObject(message);
         if (json === undefined) delete r.json;
         else r.json = json;
       }
@@ -135,14 +136,5 @@ class ChunkScrub {
     const s = this.scrubber.scrub(v);
     if (s === v) this.clean.set(field, v);
     return s;
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -43,8 +43,6 @@ export interface TelemetryStageOptions {
   readonly prices: PriceTable;
   /** Used when the chunk context does not know the function's architecture. */
   readonly defaultArchitecture: Architecture;
-  /** Bound of each cross-chunk memory (runtimes, invocation trace ids, counted request ids). Default 2000. */
-  readonly memorySize?: number;
 }
 
 /** A Map that forgets its oldest entries past a bound. */
@@ -103,7 +101,8 @@ function withTags(point: MetricPoint, recordTags: Readonly<Record<string, string
 }
 
 export function createTelemetryStage(options: TelemetryStageOptions): Stage {
-  const bound = options.memorySize ?? 2000;
+  // Bound of each cross-chunk memory (runtimes, invocation trace ids, counted request ids).
+  const bound = 2000;
   const runtimes = new BoundedMap<string>(bound);
   const counted = new BoundedMap<true>(bound);
   // request id → its invocation's trace: kept across chunks, because an invocation's lines can
@@ -245,12 +244,16 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
   };
 }
 
-function setTrace(r: LogRecord, xray: XrayTrace): void {
-  const t = traceContextFromXray(xray.traceId, xray.spanId);
-  if (t === undefined) return;
+/** The trace on the record, in W3C form, with the id as the line wrote it. */
+function applyTrace(r: LogRecord, t: TraceContext): void {
   r.traceId = t.traceId;
   if (t.spanId !== undefined && r.spanId === undefined) r.spanId = t.spanId;
   r.attributes[ATTR.traceIdOriginal] = t.original;
+}
+
+function setTrace(r: LogRecord, xray: XrayTrace): void {
+  const t = traceContextFromXray(xray.traceId, xray.spanId);
+  if (t !== undefined) applyTrace(r, t);
 }
 
 function assignTrace(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): void {
@@ -259,10 +262,7 @@ function assignTrace(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): v
     const requestId = invocationIdOf(r);
     if (requestId !== undefined) t = invocationTrace.get(requestId);
   }
-  if (t === undefined) return;
-  r.traceId = t.traceId;
-  if (t.spanId !== undefined && r.spanId === undefined) r.spanId = t.spanId;
-  r.attributes[ATTR.traceIdOriginal] = t.original;
+  if (t !== undefined) applyTrace(r, t);
 }
 
 /**

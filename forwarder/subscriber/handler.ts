@@ -19,7 +19,7 @@ import type { Env } from '../config/reader.js';
 import { describeError } from '../errors.js';
 import type { BackoffOptions } from './backoff.js';
 import { type CfnAnswer, sendCfnResponse } from './cfn-response.js';
-import { type RunContext, type RunReport, emptyReport, mergeReports, record, subscribeNewGroup, subscribeSelected, unsubscribeSelected } from './reconcile.js';
+import { type RunContext, type RunReport, emptyReport, mergeReports, subscribeNewGroup, subscribeSelected, unsubscribeSelected } from './reconcile.js';
 import { selectionFromProperties } from './selection.js';
 import { type SubscriberConfig, loadSubscriberConfig } from './settings.js';
 import type { OutcomeKind } from './subscriptions.js';
@@ -133,8 +133,6 @@ export function createSubscriberHandler(deps: SubscriberDeps): (event: unknown, 
     if (event.detail.errorCode !== undefined) return { kind: 'ignored', reason: `CreateLogGroup failed (${event.detail.errorCode})` };
     const config = loadSubscriberConfig(deps.env);
     const outcome = await subscribeNewGroup(runContext(config, context), logGroup, config.selection, config.spec, config.excluded);
-    const report = emptyReport();
-    if (outcome !== undefined) record(report, outcome);
     log(JSON.stringify({ level: outcome?.kind === 'failed' ? 'error' : outcome?.kind === 'filter_limit' ? 'warn' : 'info', msg: 'log group created', logGroup, outcome: outcome ?? { kind: 'not_selected' } }));
     if (outcome?.kind === 'failed') throw new Error(`subscribing ${logGroup} failed: ${outcome.error}`);
     return { kind: 'log_group_created', logGroup, outcome: outcome?.kind ?? 'not_selected' };

@@ -7,25 +7,6 @@ import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from '../config/reader.js';
 import type { LogGroupSelection } from './selection.js';
 
-export interface SubscriberSettingDoc {
-  readonly name: string;
-  readonly description: string;
-  readonly default?: string;
-}
-
-export const SUBSCRIBER_SETTINGS: readonly SubscriberSettingDoc[] = [
-  { name: 'SUBSCRIBER_DESTINATION_ARN', description: 'Where the subscription filters deliver: the forwarder function, or the Kinesis stream in front of it.' },
-  { name: 'SUBSCRIBER_ROLE_ARN', description: 'Role that CloudWatch Logs assumes to write to a Kinesis destination; unset for a Lambda destination.' },
-  { name: 'SUBSCRIBER_FILTER_NAME', description: 'Name of the filters this subscriber creates. It only ever updates or deletes filters of this name.', default: 'log-forwarder' },
-  { name: 'SUBSCRIBER_FILTER_PATTERN', description: 'CloudWatch Logs filter pattern of the filters; empty forwards every event.', default: '' },
-  { name: 'SUBSCRIBER_LOG_GROUP_PREFIXES', description: 'Comma-separated log group name prefixes to subscribe; * subscribes every log group.' },
-  { name: 'SUBSCRIBER_LOG_GROUP_PATTERNS', description: 'Comma-separated substrings (case-sensitive, as DescribeLogGroups logGroupNamePattern) of log group names to subscribe.' },
-  { name: 'SUBSCRIBER_EXCLUDED_LOG_GROUPS', description: 'Comma-separated log groups never subscribed: the forwarder\'s own log group goes here. /aws/lambda/<name> of a Lambda destination is always excluded too.' },
-  { name: 'SUBSCRIBER_MAX_RETRIES', description: 'Retries of one throttled CloudWatch Logs call.', default: '8' },
-  { name: 'SUBSCRIBER_BASE_DELAY_MS', description: 'First backoff delay after throttling; doubles each retry, with jitter, capped at 20 s.', default: '250' },
-  { name: 'SUBSCRIBER_DEADLINE_MARGIN_MS', description: 'Time kept before the Lambda timeout to answer CloudFormation; work stops when less remains.', default: '20000' },
-];
-
 export interface SubscriptionSpec {
   readonly filterName: string;
   readonly filterPattern: string;

@@ -22,6 +22,11 @@ export interface CwlGroup {
   readonly subscriptionFilters?: readonly string[];
 }
 
+/** The same log group and stream (a Firehose object mixes documents of several). */
+export function sameGroup(a: CwlGroup, b: CwlGroup): boolean {
+  return a === b || (a.owner === b.owner && a.logGroup === b.logGroup && a.logStream === b.logStream);
+}
+
 export type FirehoseDocument =
   | { readonly kind: 'data'; readonly group: CwlGroup; readonly events: ParsedRecord[] }
   | { readonly kind: 'control' }

@@ -13,13 +13,13 @@
  * every unit that ends at or before it (the object is still decompressed and scanned from the
  * start: header lines and scanner state must be seen again).
  */
-import { type JoinedRecord, MultilineJoiner, type MultilineOptions } from '../multiline.js';
+import { type LineTest, type JoinedRecord, MultilineJoiner, type MultilineOptions } from '../multiline.js';
 import { createAlbParser } from './alb.js';
 import { createCloudFrontParser } from './cloudfront.js';
 import { createCloudTrailScanner, parseCloudTrailRecord } from './cloudtrail.js';
 import { createCloudWatchExportParser } from './cloudwatch-export.js';
 import { createElbParser } from './elb.js';
-import { type CwlGroup, createFirehoseScanner, parseFirehoseDocument } from './firehose-cwl.js';
+import { type CwlGroup, createFirehoseScanner, parseFirehoseDocument, sameGroup } from './firehose-cwl.js';
 import type { JsonValueScanner } from './json-scanner.js';
 import { LineSplitter } from './line-splitter.js';
 import { createLinesParser } from './lines.js';
@@ -91,7 +91,7 @@ export class S3RecordReader {
   private readonly parser?: LineParser;
   private readonly scanner?: JsonValueScanner;
   private readonly joiner?: MultilineJoiner<Meta>;
-  private readonly start?: RegExp;
+  private readonly start?: LineTest;
   private readonly fallback: number;
   private readonly startOffset: number;
   private lastGroup: CwlGroup | undefined;
@@ -238,9 +238,7 @@ export class S3RecordReader {
   }
 }
 
-function sameGroup(a: CwlGroup, b: CwlGroup): boolean {
-  return a.owner === b.owner && a.logGroup === b.logGroup && a.logStream === b.logStream;
-}
+
 
 function lineParser(format: S3Format): LineParser {
   switch (format) {

@@ -104,6 +104,11 @@ describe('S3 notifications through the handler', () => {
     expect(messages(out)).toEqual(['first line', 'second line']);
   });
 
+  it('gives every record of the object the DD_SOURCE source when one is configured', async () => {
+    await forwarder(out, { DD_SOURCE: 'payments' }).handle({ Records: [s3Record('app/app.log')] }, context());
+    expect(out.logs().map((l) => l['source'])).toEqual(['payments', 'payments']);
+  });
+
   it('reports only the SQS message whose object is missing, and delivers the others', async () => {
     const event = {
       Records: [sqsRecord('m-ok', JSON.stringify({ Records: [s3Record('app/app.log')] })), sqsRecord('m-missing', JSON.stringify({ Records: [s3Record('app/missing.log')] }))],

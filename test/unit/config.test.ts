@@ -206,3 +206,14 @@ describe('secrets never appear in errors', () => {
     expect(text).not.toContain(FAKE_KEY);
   });
 });
+
+describe('the multiline start pattern', () => {
+  it('takes the Datadog Forwarder alias in Python syntax, translated and guarded like the filters', () => {
+    const config = loadConfig({ DD_MULTILINE_LOG_REGEX_PATTERN: '(?P<date>\\d{4}-\\d{2}-\\d{2})T' });
+    expect([config.parsing.multilineStart?.test('2024-01-01T00:00:00Z start'), config.parsing.multilineStart?.test('\tat com.acme.Orders')]).toEqual([true, false]);
+  });
+
+  it('refuses both spellings at once, naming them', () => {
+    expect(() => loadConfig({ MULTILINE_START_PATTERN: '^\\d', DD_MULTILINE_LOG_REGEX_PATTERN: '^\\d' })).toThrow(/MULTILINE_START_PATTERN, DD_MULTILINE_LOG_REGEX_PATTERN: set only one of them/);
+  });
+});

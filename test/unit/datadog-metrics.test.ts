@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { Counters } from '../../forwarder/accounting.js';
 import { Deliverer } from '../../forwarder/delivery/deliverer.js';
 import { createDatadogMetricsEncoder, DATADOG_METRICS_LIMITS, type DatadogMetricsEncoder } from '../../forwarder/destinations/datadog-metrics.js';
-import type { Destination, SignalEncoder } from '../../forwarder/destinations/destination.js';
+import type { Destination } from '../../forwarder/destinations/destination.js';
 import type { LogRecord, MetricPoint } from '../../forwarder/model.js';
 
 const BASE_TAGS = ['forwardername:log-forwarder', 'forwarder_version:0.1.0'];
