@@ -14,6 +14,7 @@
  *     memorySizeMB, maxMemoryUsedMB, initDurationMs?, restoreDurationMs?, billedRestoreDurationMs?},
  *     status, errorType?, tracing?}}   (Lambda "Telemetry API Event schema reference")
  *   START RequestId: <id> Version: <v>           / {"type":"platform.start","record":{requestId, version, tracing}}
+ *   END RequestId: <id>                          / {"type":"platform.runtimeDone","record":{requestId, …}}
  *   INIT_START Runtime Version: nodejs:20.v13\tRuntime Version ARN: …   / {"type":"platform.initStart",…}
  *   <ISO time> <id> Task timed out after 3.00 seconds
  *   runtime out-of-memory messages (the strings the Datadog Forwarder matches,
@@ -65,6 +66,14 @@ export interface StartLine {
   readonly xray?: XrayTrace;
 }
 
+/** END (text) / `platform.runtimeDone` (JSON): the invocation's end; nothing to measure. */
+export interface EndLine {
+  readonly kind: 'end';
+  readonly format: 'text' | 'json';
+  readonly requestId: string;
+  readonly xray?: XrayTrace;
+}
+
 export interface InitStartLine {
   readonly kind: 'initStart';
   readonly format: 'text' | 'json';
@@ -86,7 +95,7 @@ export interface OutOfMemoryLine {
   readonly runtime: OomRuntime;
 }
 
-export type PlatformLine = ReportLine | StartLine | InitStartLine | TimeoutLine | OutOfMemoryLine;
+export type PlatformLine = ReportLine | StartLine | EndLine | InitStartLine | TimeoutLine | OutOfMemoryLine;
 
 /** `Error Type` / `errorType` Lambda writes when the function ran out of memory. */
 export const OOM_ERROR_TYPE = 'Runtime.OutOfMemory';
@@ -315,6 +324,12 @@ function parseJsonPlatform(json: Record<string, unknown>): PlatformLine | undefi
         ...(trace !== undefined && { xray: trace }),
       };
     }
+    case 'platform.runtimeDone': {
+      const requestId = str(record['requestId']);
+      if (requestId === undefined) return undefined;
+      const trace = xrayFromTracing(record['tracing']);
+      return { kind: 'end', format: 'json', requestId, ...(trace !== undefined && { xray: trace }) };
+    }
     case 'platform.initStart': {
       const runtimeVersion = str(record['runtimeVersion']);
       if (runtimeVersion === undefined) return undefined;
@@ -348,6 +363,13 @@ function parseTextStart(message: string): StartLine | undefined {
     if (ve > v + 9) version = message.slice(v + 9, ve);
   }
   return { kind: 'start', format: 'text', requestId, ...(version !== undefined && { version }) };
+}
+
+function parseTextEnd(message: string): EndLine | undefined {
+  const at = 15; // 'END RequestId: '.length
+  let end = at;
+  while (end < message.length && message.charCodeAt(end) > 32) end++;
+  return end === at ? undefined : { kind: 'end', format: 'text', requestId: message.slice(at, end) };
 }
 
 function parseTextInitStart(message: string): InitStartLine | undefined {
@@ -433,6 +455,7 @@ export function parsePlatformLine(message: string, json?: Readonly<Record<string
     const c = message.charCodeAt(0);
     if (c === 82 /* R */ && message.startsWith('REPORT RequestId: ')) return parseTextReport(message);
     if (c === 83 /* S */ && message.startsWith('START RequestId: ')) return parseTextStart(message);
+    if (c === 69 /* E */ && message.startsWith('END RequestId: ')) return parseTextEnd(message);
     if (c === 73 /* I */ && message.startsWith('INIT_START ')) return parseTextInitStart(message);
     if (c === 123 /* { */ && message.includes('"platform.')) {
       try {

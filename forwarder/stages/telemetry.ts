@@ -28,11 +28,11 @@
  */
 import { ATTR } from '../attributes.js';
 import type { LogRecord, MetricPoint, Telemetry } from '../model.js';
-import { ENHANCED_PREFIX, type EnhancedContext, eventMetric, reportMetrics } from '../../parsers/enhanced-metrics.js';
+import { ENHANCED_PREFIX, type EnhancedContext, eventMetric, isColdStart, reportMetrics, reportTags } from '../../parsers/enhanced-metrics.js';
 import { parseEmf } from '../../parsers/emf.js';
 import type { Architecture, PriceTable } from '../../parsers/lambda-cost.js';
 import { parseMetricLine, parseTagList } from '../../parsers/metric-line.js';
-import { OOM_ERROR_TYPE, type PlatformLine, parsePlatformLine, type XrayTrace } from '../../parsers/report.js';
+import { OOM_ERROR_TYPE, type PlatformLine, parsePlatformLine, type ReportLine, type XrayTrace } from '../../parsers/report.js';
 import { extractTraceContext, type TraceContext, traceContextFromXray } from '../../parsers/trace-ids.js';
 import { parseTracePayload } from '../../parsers/trace-payload.js';
 import type { ChunkContext, Stage } from './stage.js';
@@ -108,6 +108,10 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
   // request id → its invocation's trace: kept across chunks, because an invocation's lines can
   // span several payloads (JSON format: platform.start first; text format: REPORT XRAY last).
   const invocationTrace = new BoundedMap<TraceContext>(bound);
+  // Equal REPORT tags are one frozen object, across REPORTs and chunks: what is done per tags
+  // object downstream (scrubbing, series JSON) is then done once per function, not per REPORT.
+  // Function facts and record tags → (memorysize, cold_start) → tags.
+  const reportTagSets = new BoundedMap<Map<string, Readonly<Record<string, string>>>>(bound);
 
   return (items: Telemetry[], ctx: ChunkContext): Telemetry[] => {
     const origin = ctx.origin;
@@ -135,7 +139,7 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
         }
       } else if (p.kind === 'initStart') {
         runtimes.set(functionKey, p.runtime);
-      } else if (invocationIdOf(item) === undefined && (p.kind !== 'timeout' || p.requestId === undefined)) {
+      } else if (p.kind !== 'end' && invocationIdOf(item) === undefined && (p.kind !== 'timeout' || p.requestId === undefined)) {
         anyIdless = true;
       }
     }
@@ -168,6 +172,26 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
         tagsParsed = tags.length > 0 ? parseTagList(tags) : undefined;
       }
       return tagsParsed;
+    };
+
+    let tagSetsFor: readonly string[] | undefined;
+    let tagSets = new Map<string, Readonly<Record<string, string>>>();
+    const reportTagsOf = (p: ReportLine, r: LogRecord, ectx: EnhancedContext): Readonly<Record<string, string>> => {
+      if (r.tags !== tagSetsFor) {
+        tagSetsFor = r.tags;
+        const b = enhancedBase;
+        const key = JSON.stringify([b.functionName, b.region, b.account, b.runtime, b.architecture, r.tags]);
+        tagSets = reportTagSets.get(key) ?? new Map();
+        reportTagSets.set(key, tagSets);
+      }
+      const variant = `${p.metrics.memorySizeMB ?? ''}|${isColdStart(p)}`;
+      let tags = tagSets.get(variant);
+      if (tags === undefined) {
+        if (tagSets.size >= 64) tagSets.clear(); // memory sizes of one function: a handful
+        tags = Object.freeze(reportTags(p, ectx));
+        tagSets.set(variant, tags);
+      }
+      return tags;
     };
 
     // ── pass 2 ──
@@ -218,7 +242,8 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
       if (p !== undefined && options.enhancedMetrics) {
         if (p.kind === 'report') {
           derived = [];
-          for (const m of reportMetrics(p, enhancedContext(enhancedBase, r, tagsOf(r.tags)), options.prices)) {
+          const ectx = enhancedContext(enhancedBase, r, tagsOf(r.tags));
+          for (const m of reportMetrics(p, ectx, options.prices, reportTagsOf(p, r, ectx))) {
             if (m.name === TIMEOUTS && !firstCount('timeouts', p.requestId)) continue;
             if (m.name === OUT_OF_MEMORY && !firstCount('out_of_memory', p.requestId)) continue;
             derived.push(m);
@@ -233,9 +258,13 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
       }
 
       if (r.traceId === undefined) {
-        // A REPORT / START already read its own X-Ray part in pass 1: no second scan.
-        if (p !== undefined && (p.kind === 'report' || p.kind === 'start') && p.xray !== undefined) setTrace(r, p.xray);
-        else assignTrace(r, invocationTrace);
+        if (p !== undefined && (p.kind === 'report' || p.kind === 'start' || p.kind === 'end')) {
+          // Platform lines name no trace but the X-Ray part pass 1 read: no scan of the text.
+          if (p.xray !== undefined) setTrace(r, p.xray);
+          else invocationTraceOf(r, invocationTrace);
+        } else {
+          assignTrace(r, invocationTrace);
+        }
       }
       out.push(r);
       if (derived !== undefined) for (const m of derived) out.push(m);
@@ -256,12 +285,16 @@ function setTrace(r: LogRecord, xray: XrayTrace): void {
   if (t !== undefined) applyTrace(r, t);
 }
 
+/** The line's own trace, else its invocation's. */
 function assignTrace(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): void {
-  let t = extractTraceContext(r.message, r.json);
-  if (t === undefined) {
-    const requestId = invocationIdOf(r);
-    if (requestId !== undefined) t = invocationTrace.get(requestId);
-  }
+  const t = extractTraceContext(r.message, r.json);
+  if (t !== undefined) applyTrace(r, t);
+  else invocationTraceOf(r, invocationTrace);
+}
+
+function invocationTraceOf(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): void {
+  const requestId = invocationIdOf(r);
+  const t = requestId === undefined ? undefined : invocationTrace.get(requestId);
   if (t !== undefined) applyTrace(r, t);
 }
 

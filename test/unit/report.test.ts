@@ -193,7 +193,7 @@ describe('JSON platform.report', () => {
   });
 });
 
-describe('START and INIT_START', () => {
+describe('START, END and INIT_START', () => {
   it('parses a text START line', () => {
     const line = pick(text, (l) => l.startsWith('START'));
     expect(parsePlatformLine(line)).toEqual({ kind: 'start', format: 'text', requestId: RID, version: '$LATEST' });
@@ -206,6 +206,21 @@ describe('START and INIT_START', () => {
       format: 'json',
       requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
       version: '$LATEST',
+      xray: { traceId: '1-62e900b2-710d76f009d6e7785905449a', spanId: '54565fb41ac79632', sampled: true },
+    });
+  });
+
+  it('parses a text END line', () => {
+    const line = pick(text, (l) => l.startsWith('END RequestId'));
+    expect(parsePlatformLine(line)).toEqual({ kind: 'end', format: 'text', requestId: RID });
+  });
+
+  it('parses platform.runtimeDone as the end of the invocation', () => {
+    const line = pick(json, (l) => l.includes('"platform.runtimeDone"'));
+    expect(parseJsonLine(line)).toEqual({
+      kind: 'end',
+      format: 'json',
+      requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
       xray: { traceId: '1-62e900b2-710d76f009d6e7785905449a', spanId: '54565fb41ac79632', sampled: true },
     });
   });
@@ -273,7 +288,6 @@ describe('timeouts and out-of-memory lines', () => {
 describe('ordinary lines', () => {
   it.each([
     pick(text, (l) => l.includes('\tINFO\tprocessing order 42')),
-    pick(text, (l) => l.startsWith('END RequestId')),
     pick(text, (l) => l.startsWith('[ERROR]')),
     'REPORT this is not a platform line',
   ])('is undefined for %j', (line) => {
@@ -282,6 +296,6 @@ describe('ordinary lines', () => {
 
   it('is undefined for a JSON app log and for other platform records', () => {
     expect(parseJsonLine(pick(json, (l) => l.includes('"level":"INFO"') && l.includes('"requestId"')))).toBeUndefined();
-    expect(parseJsonLine(pick(json, (l) => l.includes('"platform.runtimeDone"')))).toBeUndefined();
+    expect(parseJsonLine('{"time":"2024-01-01T00:00:00.000Z","type":"platform.initRuntimeDone","record":{"initializationType":"on-demand","phase":"init","status":"success"}}')).toBeUndefined();
   });
 });

@@ -115,6 +115,29 @@ describe('telemetry stage: enhanced metrics', () => {
     expect(logs(out)).toHaveLength(1);
   });
 
+  it('gives REPORTs with equal tags one shared, frozen tags object, across chunks', () => {
+    const stage = createTelemetryStage(OPTIONS);
+    const warm = pick(text, (l) => l.includes('Duration: 102.25 ms'));
+    const first = metrics(stage([rec(warm, { requestId: RID })], context()));
+    const second = metrics(stage([rec(warm.replace('102.25', '87.10'), { requestId: RID })], context()));
+    const tags = first[0]?.tags;
+    expect(Object.isFrozen(tags)).toBe(true);
+    for (const m of [...first, ...second]) expect(m.tags).toBe(tags);
+  });
+
+  it('gives a cold REPORT and another memory size their own tags', () => {
+    const stage = createTelemetryStage(OPTIONS);
+    const warm = pick(text, (l) => l.includes('Duration: 102.25 ms'));
+    const cold = `${warm}Init Duration: 180.87 ms\t`;
+    const out = metrics(stage([rec(warm), rec(cold), rec(warm.replace('Memory Size: 128 MB', 'Memory Size: 256 MB'))], context()));
+    const invocations = out.filter((m) => m.name === 'aws.lambda.enhanced.invocations').map((m) => [m.tags['memorysize'], m.tags['cold_start']]);
+    expect(invocations).toEqual([
+      ['128', 'false'],
+      ['128', 'true'],
+      ['256', 'false'],
+    ]);
+  });
+
   it('reads JSON platform.report records', () => {
     const stage = createTelemetryStage(OPTIONS);
     const out = stage([rec(pick(json, (l) => l.includes('"platform.report"') && l.includes('initDurationMs')), { requestId: JSON_RID })], context());
@@ -293,6 +316,14 @@ describe('telemetry stage: trace correlation', () => {
       '1-5e34a614-10bd4b3f1fb44f07bc535a14',
     ]);
     expect([report.traceId, report.spanId]).toEqual(['5e34a61410bd4b3f1fb44f07bc535a14', '07f5a2c42d1f6f85']);
+  });
+
+  it("gives the START and END lines the trace id of their invocation's REPORT", () => {
+    const stage = createTelemetryStage(OPTIONS);
+    const start = rec(`START RequestId: ${RID} Version: $LATEST`, { requestId: RID });
+    const end = rec(`END RequestId: ${RID}`, { requestId: RID });
+    stage([start, end, rec(pick(text, (l) => l.includes('\nXRAY')), { requestId: RID })], context());
+    expect([start.traceId, end.traceId]).toEqual(['5e34a61410bd4b3f1fb44f07bc535a14', '5e34a61410bd4b3f1fb44f07bc535a14']);
   });
 
   it('gives JSON-format lines the trace id of their platform.start', () => {
