@@ -103,32 +103,55 @@ export class Deliverer {
       }
       if (r.truncated === true) this.o.counters.add('truncated', 1, { signal, destination: lane.destination.name });
       let batch = lane.open.get(signal);
-      if (
-        batch !== undefined &&
-        (batch.values.length + 1 > encoder.limits.maxItems ||
-          batch.bytes + r.bytes + encoder.separatorBytes > encoder.limits.maxBytes)
-      ) {
-        this.dispatch(lane, signal, batch);
+      if (batch !== undefined && batch.values.length + 1 > encoder.limits.maxItems) {
+        wait = this.cut(lane, signal, batch) ?? wait;
         batch = undefined;
-        // Every slot busy: the caller waits until a request finishes (so at most `concurrency`).
-        if (lane.inFlight >= this.o.concurrency) wait = this.slot(lane);
       }
-      if (batch === undefined) {
-        batch = { values: [], inputs: [], bytes: encoder.framingBytes };
-        const compression = lane.destination.compression(signal);
-        if (compression !== 'none' && encoder.framing !== undefined) {
-          batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing.head);
+      batch ??= this.open(lane, signal, encoder);
+      const separator = batch.values.length > 0 ? encoder.separatorBytes : 0;
+      let bytes: number;
+      if (batch.compressor !== undefined) {
+        // Written into the compressed body first: the write counts the bytes.
+        bytes = batch.compressor.append(separator > 0 ? this.separatorOf(encoder) : '', r.value as string);
+        if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
+          const taken = batch.compressor.takeBack();
+          wait = this.cut(lane, signal, batch) ?? wait;
+          batch = this.open(lane, signal, encoder);
+          batch.compressor?.appendBytes('', taken);
         }
-        lane.open.set(signal, batch);
+      } else {
+        bytes = r.bytes ?? Buffer.byteLength(r.value as string);
+        if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
+          wait = this.cut(lane, signal, batch) ?? wait;
+          batch = this.open(lane, signal, encoder);
+        }
       }
-      if (batch.compressor !== undefined && encoder.framing !== undefined) {
-        batch.compressor.add(batch.values.length > 0 ? encoder.framing.separator + (r.value as string) : (r.value as string));
-      }
+      batch.bytes += bytes + (batch.values.length > 0 ? encoder.separatorBytes : 0);
       batch.values.push(r.value);
-      batch.bytes += r.bytes + (batch.values.length > 1 ? encoder.separatorBytes : 0);
       batch.inputs.push(item.input);
     }
     return wait;
+  }
+
+  /** Sends a full batch; when every slot is then busy, the promise of the next free one. */
+  private cut(lane: Lane, signal: Signal, batch: OpenBatch): Promise<void> | undefined {
+    this.dispatch(lane, signal, batch);
+    // Every slot busy: the caller waits until a request finishes (so at most `concurrency`).
+    return lane.inFlight >= this.o.concurrency ? this.slot(lane) : undefined;
+  }
+
+  private open(lane: Lane, signal: Signal, encoder: SignalEncoder): OpenBatch {
+    const batch: OpenBatch = { values: [], inputs: [], bytes: encoder.framingBytes };
+    const compression = lane.destination.compression(signal);
+    if (compression !== 'none' && encoder.framing !== undefined) {
+      batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing.head);
+    }
+    lane.open.set(signal, batch);
+    return batch;
+  }
+
+  private separatorOf(encoder: SignalEncoder): string {
+    return encoder.framing?.separator ?? '';
   }
 
   /** Sends what is left and waits for every request; then reports failed inputs. */

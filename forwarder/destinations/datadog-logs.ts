@@ -150,6 +150,9 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
     encode(t: Telemetry): Encoded<string> {
       if (t.type !== 'log') return { ok: false, reason: 'not_a_log' };
       let json = itemJson(t, t.message);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: most items are surely within the limit,
+      // and delivery counts their bytes as it writes them.
+      if (json.length * 3 <= maxItemBytes) return { ok: true, value: json };
       let bytes = Buffer.byteLength(json);
       if (bytes <= maxItemBytes) return { ok: true, value: json, bytes };
       // JSON escaping grows a message unevenly (a quote or tab takes 2 bytes, a control character

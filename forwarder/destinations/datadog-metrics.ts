@@ -145,6 +145,9 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
     lastByName = byName;
     return head;
   };
+  // The points of one REPORT share their timestamp: its text is made once.
+  let lastMs = Number.NaN;
+  let lastSeconds = '';
   return {
     limits: DATADOG_METRICS_LIMITS,
     framingBytes: OPEN.length + CLOSE.length,
@@ -157,8 +160,12 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
       if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
       const series = headOf(t.name, t.tags);
+      if (t.timestamp !== lastMs) {
+        lastMs = t.timestamp;
+        lastSeconds = String(Math.floor(t.timestamp / 1000));
+      }
       // Numbers print alike in JSON.stringify and in a template; the point is ASCII.
-      const point = `[${Math.floor(t.timestamp / 1000)},[${t.value}]]`;
+      const point = `[${lastSeconds},[${t.value}]]`;
       return { ok: true, value: { series, point }, bytes: series.bytes + point.length + SERIES_CLOSE.length };
     },
     assemble(values: readonly EncodedPoint[]): string {

@@ -14,7 +14,11 @@ export interface Limits {
 }
 
 export type Encoded<E> =
-  | { readonly ok: true; readonly value: E; readonly bytes: number; readonly truncated?: boolean }
+  /**
+   * `bytes`: the item's size in the body; a text encoder may leave it out (then delivery counts
+   * the value's UTF-8 bytes, as it writes them when it compresses on the fly).
+   */
+  | { readonly ok: true; readonly value: E; readonly bytes?: number; readonly truncated?: boolean }
   | { readonly ok: false; readonly reason: string };
 
 export interface SignalEncoder<E = unknown> {

@@ -52,7 +52,7 @@ function encodeOk(encoder: DatadogMetricsEncoder, item: MetricPoint): { value: s
   const r = encoder.encode(item);
   if (!r.ok) throw new Error(`expected an encoded point, got ${r.reason}`);
   const body = encoder.assemble([r.value]);
-  return { value: body.slice('{"series":['.length, -']}'.length), bytes: r.bytes };
+  return { value: body.slice('{"series":['.length, -']}'.length), bytes: r.bytes ?? Number.NaN };
 }
 
 describe('createDatadogMetricsEncoder: series', () => {
@@ -212,7 +212,7 @@ describe('createDatadogMetricsEncoder: batches', () => {
       ['aws.lambda.enhanced.duration', 1],
       ['orders.created', 2],
     ]);
-    const bound = encoder.framingBytes + encoded.reduce((n, e) => n + e.bytes, 0) + 2 * encoder.separatorBytes;
+    const bound = encoder.framingBytes + encoded.reduce((n, e) => n + (e.bytes ?? Number.NaN), 0) + 2 * encoder.separatorBytes;
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(bound);
   });
 
@@ -225,7 +225,7 @@ describe('createDatadogMetricsEncoder: batches', () => {
     });
     const body = encoder.assemble(encoded.map((e) => e.value));
 
-    expect(Buffer.byteLength(body)).toBe(encoder.framingBytes + encoded[0]!.bytes + encoded[1]!.bytes + encoder.separatorBytes);
+    expect(Buffer.byteLength(body)).toBe(encoder.framingBytes + (encoded[0]?.bytes ?? Number.NaN) + (encoded[1]?.bytes ?? Number.NaN) + encoder.separatorBytes);
   });
 
   test('limits: 3,200,000 uncompressed bytes and 10,000 series per payload', () => {

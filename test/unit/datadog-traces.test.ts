@@ -35,7 +35,7 @@ function lambdaSpan(): Span {
 function encodeOk(encoder: SignalEncoder<EncodedSpan>, span: Span): { value: EncodedSpan; bytes: number } {
   const r = encoder.encode(span);
   if (!r.ok) throw new Error(`expected an encoded span, got ${r.reason}`);
-  return r;
+  return { value: r.value, bytes: r.bytes ?? Number.NaN };
 }
 
 function decodedSpans(payload: Record<string, unknown>): Array<Record<string, unknown>> {

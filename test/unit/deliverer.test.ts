@@ -135,12 +135,14 @@ describe('batch cutting', () => {
   /** Records whose Datadog items are exactly `sizes` bytes each. */
   function sized(sizes: readonly number[]): LogRecord[] {
     const enc = createDatadogLogEncoder({ tags: [] });
-    const empty = enc.encode(log(''));
-    const base = empty.ok ? empty.bytes : 0;
+    const bytesOf = (r: LogRecord) => {
+      const e = enc.encode(r);
+      return e.ok ? Buffer.byteLength(e.value) : -1;
+    };
+    const base = bytesOf(log(''));
     return sizes.map((size, i) => {
       const r = log(`${i}${'x'.repeat(size - base - String(i).length)}`);
-      const e = enc.encode(r);
-      expect(e.ok && e.bytes).toBe(size);
+      expect(bytesOf(r)).toBe(size);
       return r;
     });
   }
@@ -164,10 +166,32 @@ describe('batch cutting', () => {
     expect(rec.sends.map((s) => Buffer.byteLength(s.body))).toEqual([2 + 4 * 999_999 + 3, 2 + 999_999]);
   });
 
+  it('compressing on the fly, a body of exactly 5,000,000 bytes goes as one request', async () => {
+    // [ + 16 items + 15 commas + ] = 5,000,000; items this size are counted as they are written
+    const items = sized([...Array<number>(15).fill(312_499), 312_498]);
+    const rec = recorder(ok, { compression: 'gzip' });
+    const d = deliverer(rec.destination, new Counters());
+    await pushAll(d, items);
+    await d.finish();
+    expect(rec.sends.map((s) => Buffer.byteLength(s.body))).toEqual([5_000_000]);
+  });
+
+  it('compressing on the fly, the item that would pass the limit is taken back and opens the next body', async () => {
+    const items = sized(Array<number>(16).fill(312_499));
+    const rec = recorder(ok, { compression: 'gzip' });
+    const d = deliverer(rec.destination, new Counters());
+    await pushAll(d, items);
+    await d.finish();
+    // Requests run concurrently: the smaller body may be sent first.
+    const bodies = [...rec.sends].sort((a, b) => b.body.length - a.body.length);
+    expect(bodies.map((s) => Buffer.byteLength(s.body))).toEqual([2 + 15 * 312_499 + 14, 2 + 312_499]);
+    expect(bodies.flatMap((s) => s.messages)).toEqual(items.map((i) => i.message));
+  });
+
   it('a gzip destination gets the same body, compressed', async () => {
     const rec = recorder(ok, { compression: 'gzip' });
     const d = deliverer(rec.destination, new Counters());
-    const items = range(900, (i) => `line ${i} ${'payload '.repeat(40)}`);
+    const items = range(900, (i) => `line ${i} ${'payload é☕🚀 '.repeat(40)}`);
     await pushAll(d, items);
     await d.finish();
     const enc = createDatadogLogEncoder({ tags: [] });

@@ -47,7 +47,7 @@ function encodeAll(protocol: Protocol, signal: Signal, items: readonly Telemetry
   for (const item of items) {
     const r = e.encode(item);
     if (!r.ok) throw new Error(r.reason);
-    counted += r.bytes + (values.length > 0 ? e.separatorBytes : 0);
+    counted += (r.bytes ?? Number.NaN) + (values.length > 0 ? e.separatorBytes : 0);
     values.push(r.value);
   }
   const assembled = e.assemble(values);
