@@ -73,10 +73,16 @@ export function enhancedTags(ctx: EnhancedContext): Record<string, string> {
   return tags;
 }
 
+/** Full names, made once: a name built per point would be a new string to hash downstream. */
+const FULL_NAME = Object.fromEntries(ENHANCED_METRICS.map((m) => [m, ENHANCED_PREFIX + m])) as Record<EnhancedMetric, string>;
+
+/** `aws.lambda.enhanced.<metric>`, the very string the points carry. */
+export const enhancedMetricName = (metric: EnhancedMetric): string => FULL_NAME[metric];
+
 function point(name: EnhancedMetric, value: number, unit: string, tags: Readonly<Record<string, string>>, ctx: EnhancedContext): MetricPoint {
   return {
     type: 'metric',
-    name: ENHANCED_PREFIX + name,
+    name: FULL_NAME[name],
     value,
     unit,
     timestamp: ctx.timestamp,

@@ -78,6 +78,18 @@ function sharedFields(r: LogRecord, o: DatadogLogOptions): Record<string, unknow
   return shared;
 }
 
+/**
+ * An epoch-ms timestamp as JSON text, the same as String(ms). Today's ms values are not small
+ * integers for V8, and printing one as a double is several times slower than printing its
+ * seconds and its milliseconds, which are.
+ */
+export function msText(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 1000 || ms >= 2_147_483_647_000) return String(ms);
+  const seconds = Math.floor(ms / 1000);
+  const rest = ms - seconds * 1000;
+  return `${seconds}${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}`;
+}
+
 /** Cuts `s` to at most `maxBytes` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(s: string, maxBytes: number): string {
   const buf = Buffer.from(s, 'utf8');
@@ -119,7 +131,7 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
   // Built by hand rather than through an object and JSON.stringify: the same bytes, fewer
   // allocations on the hottest path of the forwarder.
   const itemJson = (r: LogRecord, message: string): string => {
-    let json = `{"message":${JSON.stringify(message)},"timestamp":${r.timestamp}`;
+    let json = `{"message":${JSON.stringify(message)},"timestamp":${msText(r.timestamp)}`;
     if (r.level !== undefined) json += `,"status":${JSON.stringify(STATUS[r.level] ?? r.level.toLowerCase())}`;
     for (const key in r.attributes) {
       if (key === 'message' || key === 'timestamp' || key === 'status') continue;

@@ -28,7 +28,7 @@
  */
 import { ATTR } from '../attributes.js';
 import type { LogRecord, MetricPoint, Telemetry } from '../model.js';
-import { ENHANCED_PREFIX, type EnhancedContext, eventMetric, isColdStart, reportMetrics, reportTags } from '../../parsers/enhanced-metrics.js';
+import { type EnhancedContext, enhancedMetricName, eventMetric, isColdStart, reportMetrics, reportTags } from '../../parsers/enhanced-metrics.js';
 import { parseEmf } from '../../parsers/emf.js';
 import type { Architecture, PriceTable } from '../../parsers/lambda-cost.js';
 import { parseMetricLine, parseTagList } from '../../parsers/metric-line.js';
@@ -89,8 +89,8 @@ function enhancedContext(base: ChunkFacts, r: LogRecord, baseTags: Readonly<Reco
   return c;
 }
 
-const TIMEOUTS = `${ENHANCED_PREFIX}timeouts`;
-const OUT_OF_MEMORY = `${ENHANCED_PREFIX}out_of_memory`;
+const TIMEOUTS = enhancedMetricName('timeouts');
+const OUT_OF_MEMORY = enhancedMetricName('out_of_memory');
 
 /** The record's tags under the point's own (the point's win on a clash). */
 function withTags(point: MetricPoint, recordTags: Readonly<Record<string, string>> | undefined): MetricPoint {

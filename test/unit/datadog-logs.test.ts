@@ -14,6 +14,7 @@ import {
   TRUNCATION_MARKER,
   classifyDatadogAnswer,
   createDatadogLogEncoder,
+  msText,
   truncateUtf8,
 } from '../../forwarder/destinations/datadog-logs.js';
 import { type PayloadDoc, loadPayload } from '../helpers/events.js';
@@ -136,6 +137,13 @@ describe('intake item', () => {
     const encoded = createDatadogLogEncoder({ tags: [] }).encode(r);
     expect(encoded.ok && encoded.bytes).toBe(encoded.ok ? Buffer.byteLength(encoded.value) : -1);
   });
+
+  it.each([0, 7, 999, 1000, 1001, 1_704_067_200_000, 1_704_067_200_009, 1_704_067_200_090, 1_704_067_200_999, 2_147_483_646_999, 2_147_483_647_000, 1.5e12 + 0.5, -5])(
+    'writes the timestamp %d as String() would',
+    (ms) => {
+      expect(msText(ms)).toBe(String(ms));
+    },
+  );
 
   it('a metric is not a log', () => {
     const metric = { type: 'metric', name: 'm', value: 1, unit: '1', timestamp: 0, kind: 'gauge', tags: {}, input: 0 } as const;
