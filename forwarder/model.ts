@@ -93,6 +93,49 @@ export interface MetricPoint {
   input: number;
 }
 
+/**
+ * The metric points of one source line that share all but name, value and unit (a REPORT's
+ * enhanced metrics): one item through the stages and delivery instead of one per point, so that
+ * the per-item work (and the garbage) of a REPORT is paid once. Counted as its points
+ * everywhere (accounting, batch limits). Destinations that take points one by one get them from
+ * `pointsOf`. `names` and `units` are usually shared arrays: replace, never mutate.
+ */
+export interface MetricGroup {
+  readonly type: 'metrics';
+  readonly names: readonly string[];
+  readonly values: readonly number[];
+  readonly units: readonly string[];
+  /** Milliseconds since the epoch, for every point. */
+  timestamp: number;
+  kind: MetricKind;
+  /** Shared by the points (and usually by many groups): replace, never mutate. */
+  tags: Readonly<Record<string, string>>;
+  input: number;
+}
+
+/** The group's points, as MetricPoints. */
+export function pointsOf(g: MetricGroup): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (let i = 0; i < g.names.length; i++) {
+    out.push({
+      type: 'metric',
+      name: g.names[i] as string,
+      value: g.values[i] as number,
+      unit: g.units[i] as string,
+      timestamp: g.timestamp,
+      kind: g.kind,
+      tags: g.tags,
+      input: g.input,
+    });
+  }
+  return out;
+}
+
+/** How many points (or logs, or spans) an item stands for. */
+export function countOf(t: Telemetry): number {
+  return t.type === 'metrics' ? t.names.length : 1;
+}
+
 export interface Span {
   readonly type: 'span';
   /** 32 lowercase hex (W3C). */
@@ -114,12 +157,12 @@ export interface Span {
   input: number;
 }
 
-export type Telemetry = LogRecord | MetricPoint | Span;
+export type Telemetry = LogRecord | MetricPoint | MetricGroup | Span;
 
 /** The `input` of items that belong to no acknowledgeable input (the forwarder's own metrics). */
 export const NO_INPUT = -1;
 
 export function signalOf(t: Telemetry): Signal {
-  return t.type === 'log' ? 'logs' : t.type === 'metric' ? 'metrics' : 'traces';
+  return t.type === 'log' ? 'logs' : t.type === 'span' ? 'traces' : 'metrics';
 }
 

@@ -7,7 +7,7 @@
 import type { Counters } from './accounting.js';
 import type { Deliverer } from './delivery/deliverer.js';
 import type { Telemetry } from './model.js';
-import { SIGNALS, signalOf } from './model.js';
+import { SIGNALS, countOf, signalOf } from './model.js';
 import type { RecordBuilder } from './records.js';
 import type { RawBatch } from './sources/source.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
@@ -54,7 +54,7 @@ export async function runBatch(batch: RawBatch, p: PipelineParts): Promise<void>
   const emitted = { logs: 0, metrics: 0, traces: 0 };
   let sinceYield = 0;
   for (const item of items) {
-    emitted[signalOf(item)]++;
+    emitted[signalOf(item)] += countOf(item);
     const wait = p.sink.push(item);
     if (wait !== undefined) {
       await wait;

@@ -25,7 +25,7 @@
  * Timestamp: the log event's (ms); destinations convert to their unit.
  */
 import { type Architecture, estimateCost, type PriceTable, ratesFor } from './lambda-cost.js';
-import type { MetricPoint } from '../forwarder/model.js';
+import { type MetricGroup, type MetricPoint, pointsOf } from '../forwarder/model.js';
 import { OOM_ERROR_TYPE, type ReportLine } from './report.js';
 
 export const ENHANCED_PREFIX = 'aws.lambda.enhanced.';
@@ -76,9 +76,6 @@ export function enhancedTags(ctx: EnhancedContext): Record<string, string> {
 /** Full names, made once: a name built per point would be a new string to hash downstream. */
 const FULL_NAME = Object.fromEntries(ENHANCED_METRICS.map((m) => [m, ENHANCED_PREFIX + m])) as Record<EnhancedMetric, string>;
 
-/** `aws.lambda.enhanced.<metric>`, the very string the points carry. */
-export const enhancedMetricName = (metric: EnhancedMetric): string => FULL_NAME[metric];
-
 function point(name: EnhancedMetric, value: number, unit: string, tags: Readonly<Record<string, string>>, ctx: EnhancedContext): MetricPoint {
   return {
     type: 'metric',
@@ -110,39 +107,89 @@ export function reportTags(report: ReportLine, ctx: EnhancedContext): Record<str
   return tags;
 }
 
+const UNIT: Record<EnhancedMetric, string> = {
+  invocations: '1',
+  duration: 's',
+  billed_duration: 's',
+  init_duration: 's',
+  restore_duration: 's',
+  max_memory_used: 'MB',
+  memorysize: 'MB',
+  estimated_cost: 'USD',
+  errors: '1',
+  timeouts: '1',
+  out_of_memory: '1',
+};
+
 /**
- * The enhanced metric points of one REPORT. Every point shares one frozen tags object (tags are
- * replaced, never mutated, downstream, and destinations serialize a shared object once); a caller
- * that sees many REPORTs passes the same object for equal tags (`tags`), so that work is done
- * once per function rather than once per REPORT.
+ * Names and units of each set of metrics a REPORT gives, by which are present (bit i =
+ * ENHANCED_METRICS[i]): made once, shared by every group of that shape.
  */
-export function reportMetrics(
+const SHAPES = new Map<number, { readonly names: readonly string[]; readonly units: readonly string[] }>();
+
+function shapeOf(mask: number): { readonly names: readonly string[]; readonly units: readonly string[] } {
+  let shape = SHAPES.get(mask);
+  if (shape === undefined) {
+    const present = ENHANCED_METRICS.filter((_, i) => (mask & (1 << i)) !== 0);
+    shape = { names: Object.freeze(present.map((m) => FULL_NAME[m])), units: Object.freeze(present.map((m) => UNIT[m])) };
+    SHAPES.set(mask, shape);
+  }
+  return shape;
+}
+
+const BIT = Object.fromEntries(ENHANCED_METRICS.map((m, i) => [m, 1 << i])) as Record<EnhancedMetric, number>;
+
+/**
+ * The enhanced metrics of one REPORT, as one group of points. Every point shares one frozen tags
+ * object (tags are replaced, never mutated, downstream, and destinations serialize a shared
+ * object once); a caller that sees many REPORTs passes the same object for equal tags (`shared`),
+ * so that work is done once per function rather than once per REPORT. `count` decides whether
+ * `timeouts` / `out_of_memory` are counted (the caller counts each once per invocation).
+ */
+export function reportMetricGroup(
   report: ReportLine,
   ctx: EnhancedContext,
   prices: PriceTable,
   shared: Readonly<Record<string, string>> = Object.freeze(reportTags(report, ctx)),
-): MetricPoint[] {
+  count: (metric: 'timeouts' | 'out_of_memory') => boolean = () => true,
+): MetricGroup {
   const m = report.metrics;
-  const out: MetricPoint[] = [point('invocations', 1, '1', shared, ctx)];
-  if (m.durationMs !== undefined) out.push(point('duration', seconds(m.durationMs), 's', shared, ctx));
-  if (m.billedDurationMs !== undefined) out.push(point('billed_duration', seconds(m.billedDurationMs), 's', shared, ctx));
-  if (m.initDurationMs !== undefined) out.push(point('init_duration', seconds(m.initDurationMs), 's', shared, ctx));
-  if (m.restoreDurationMs !== undefined) out.push(point('restore_duration', seconds(m.restoreDurationMs), 's', shared, ctx));
-  if (m.maxMemoryUsedMB !== undefined) out.push(point('max_memory_used', m.maxMemoryUsedMB, 'MB', shared, ctx));
-  if (m.memorySizeMB !== undefined) out.push(point('memorysize', m.memorySizeMB, 'MB', shared, ctx));
+  // Pushed in ENHANCED_METRICS order, so that the shape's names line up with the values.
+  const values: number[] = [1];
+  let mask = BIT.invocations;
+  const add = (metric: EnhancedMetric, value: number): void => {
+    mask |= BIT[metric];
+    values.push(value);
+  };
+  if (m.durationMs !== undefined) add('duration', seconds(m.durationMs));
+  if (m.billedDurationMs !== undefined) add('billed_duration', seconds(m.billedDurationMs));
+  if (m.initDurationMs !== undefined) add('init_duration', seconds(m.initDurationMs));
+  if (m.restoreDurationMs !== undefined) add('restore_duration', seconds(m.restoreDurationMs));
+  if (m.maxMemoryUsedMB !== undefined) add('max_memory_used', m.maxMemoryUsedMB);
+  if (m.memorySizeMB !== undefined) add('memorysize', m.memorySizeMB);
   if (m.billedDurationMs !== undefined && m.memorySizeMB !== undefined) {
     const usage = {
       billedDurationMs: m.billedDurationMs,
       memorySizeMB: m.memorySizeMB,
       ...(m.billedRestoreDurationMs !== undefined && { billedRestoreDurationMs: m.billedRestoreDurationMs }),
     };
-    const cost = estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region));
-    out.push(point('estimated_cost', cost, 'USD', shared, ctx));
+    add('estimated_cost', estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region)));
   }
-  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) out.push(point('errors', 1, '1', shared, ctx));
-  if (report.status === 'timeout') out.push(point('timeouts', 1, '1', shared, ctx));
-  if (report.errorType === OOM_ERROR_TYPE) out.push(point('out_of_memory', 1, '1', shared, ctx));
-  return out;
+  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) add('errors', 1);
+  if (report.status === 'timeout' && count('timeouts')) add('timeouts', 1);
+  if (report.errorType === OOM_ERROR_TYPE && count('out_of_memory')) add('out_of_memory', 1);
+  const { names, units } = shapeOf(mask);
+  return { type: 'metrics', names, values, units, timestamp: ctx.timestamp, kind: 'distribution', tags: shared, input: ctx.input };
+}
+
+/** The enhanced metric points of one REPORT (reportMetricGroup's points). */
+export function reportMetrics(
+  report: ReportLine,
+  ctx: EnhancedContext,
+  prices: PriceTable,
+  shared: Readonly<Record<string, string>> = Object.freeze(reportTags(report, ctx)),
+): MetricPoint[] {
+  return pointsOf(reportMetricGroup(report, ctx, prices, shared));
 }
 
 /**

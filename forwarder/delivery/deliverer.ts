@@ -11,8 +11,8 @@
  * (its input is reported so AWS redelivers it).
  */
 import type { Counters } from '../accounting.js';
-import { type Destination, type SendResult, type SignalEncoder, contentEncoding } from '../destinations/destination.js';
-import { NO_INPUT, type Signal, type Telemetry, SIGNALS } from '../model.js';
+import { type Destination, type Encoded, type SendResult, type SignalEncoder, contentEncoding } from '../destinations/destination.js';
+import { NO_INPUT, type Signal, type Telemetry, SIGNALS, pointsOf } from '../model.js';
 import { signalOf } from '../model.js';
 import { StreamingCompressor, compressBody } from './compress.js';
 import { sendWithRetry } from './retry.js';
@@ -49,10 +49,16 @@ export interface DeliveryReport {
   readonly failedInputs: ReadonlySet<number>;
 }
 
-interface OpenBatch {
+/** Encoded values, with the input and the number of items (points) of each, index for index. */
+interface Part {
   values: unknown[];
-  /** The input of each value, index for index. */
   inputs: number[];
+  counts: number[];
+}
+
+interface OpenBatch extends Part {
+  /** Items in the batch: the sum of `counts`. */
+  items: number;
   bytes: number;
   /** Compression started while the batch fills, when the encoder's body is framed text. */
   compressor?: StreamingCompressor;
@@ -89,47 +95,67 @@ export class Deliverer {
     });
   }
 
-  /** Adds one item; returns a promise only when the caller must wait for a free slot. */
+  /**
+   * Adds one item; returns a promise only when the caller must wait for a free slot. A
+   * MetricGroup goes to an encoder's `encodeGroup` as one value, or as its points one by one.
+   */
   push(item: Telemetry): Promise<void> | undefined {
     const signal = signalOf(item);
     let wait: Promise<void> | undefined;
     for (const lane of this.lanes) {
       const encoder = lane.encoders.get(signal);
       if (encoder === undefined) continue;
-      const r = encoder.encode(item);
-      if (!r.ok) {
-        this.o.counters.add('rejected', 1, { signal, destination: lane.destination.name, reason: r.reason });
+      if (item.type !== 'metrics') {
+        wait = this.add(lane, signal, encoder, encoder.encode(item), item.input, 1) ?? wait;
         continue;
       }
-      if (r.truncated === true) this.o.counters.add('truncated', 1, { signal, destination: lane.destination.name });
-      let batch = lane.open.get(signal);
-      if (batch !== undefined && batch.values.length + 1 > encoder.limits.maxItems) {
-        wait = this.cut(lane, signal, batch) ?? wait;
-        batch = undefined;
-      }
-      batch ??= this.open(lane, signal, encoder);
-      const separator = batch.values.length > 0 ? encoder.separatorBytes : 0;
-      let bytes: number;
-      if (batch.compressor !== undefined) {
-        // Written into the compressed body first: the write counts the bytes.
-        bytes = batch.compressor.append(separator > 0 ? this.separatorOf(encoder) : '', r.value as string);
-        if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
-          const taken = batch.compressor.takeBack();
-          wait = this.cut(lane, signal, batch) ?? wait;
-          batch = this.open(lane, signal, encoder);
-          batch.compressor?.appendBytes('', taken);
-        }
+      const group = encoder.encodeGroup?.(item);
+      if (group !== undefined) {
+        wait = this.add(lane, signal, encoder, group, item.input, item.names.length) ?? wait;
       } else {
-        bytes = r.bytes ?? Buffer.byteLength(r.value as string);
-        if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
-          wait = this.cut(lane, signal, batch) ?? wait;
-          batch = this.open(lane, signal, encoder);
-        }
+        for (const point of pointsOf(item)) wait = this.add(lane, signal, encoder, encoder.encode(point), point.input, 1) ?? wait;
       }
-      batch.bytes += bytes + (batch.values.length > 0 ? encoder.separatorBytes : 0);
-      batch.values.push(r.value);
-      batch.inputs.push(item.input);
     }
+    return wait;
+  }
+
+  /** One encoded value (standing for `count` items) into the lane's open batch. */
+  private add(lane: Lane, signal: Signal, encoder: SignalEncoder, r: Encoded<unknown>, input: number, count: number): Promise<void> | undefined {
+    if (!r.ok) {
+      this.o.counters.add('rejected', count, { signal, destination: lane.destination.name, reason: r.reason });
+      return undefined;
+    }
+    if (r.truncated === true) this.o.counters.add('truncated', count, { signal, destination: lane.destination.name });
+    let wait: Promise<void> | undefined;
+    let batch = lane.open.get(signal);
+    if (batch !== undefined && batch.items + count > encoder.limits.maxItems) {
+      wait = this.cut(lane, signal, batch);
+      batch = undefined;
+    }
+    batch ??= this.open(lane, signal, encoder);
+    const separator = batch.values.length > 0 ? encoder.separatorBytes : 0;
+    let bytes: number;
+    if (batch.compressor !== undefined) {
+      // Written into the compressed body first: the write counts the bytes.
+      bytes = batch.compressor.append(separator > 0 ? (encoder.framing?.separator ?? '') : '', r.value as string);
+      if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
+        const taken = batch.compressor.takeBack();
+        wait = this.cut(lane, signal, batch) ?? wait;
+        batch = this.open(lane, signal, encoder);
+        batch.compressor?.appendBytes('', taken);
+      }
+    } else {
+      bytes = r.bytes ?? Buffer.byteLength(r.value as string);
+      if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
+        wait = this.cut(lane, signal, batch) ?? wait;
+        batch = this.open(lane, signal, encoder);
+      }
+    }
+    batch.bytes += bytes + (batch.values.length > 0 ? encoder.separatorBytes : 0);
+    batch.values.push(r.value);
+    batch.inputs.push(input);
+    batch.counts.push(count);
+    batch.items += count;
     return wait;
   }
 
@@ -141,17 +167,13 @@ export class Deliverer {
   }
 
   private open(lane: Lane, signal: Signal, encoder: SignalEncoder): OpenBatch {
-    const batch: OpenBatch = { values: [], inputs: [], bytes: encoder.framingBytes };
+    const batch: OpenBatch = { values: [], inputs: [], counts: [], items: 0, bytes: encoder.framingBytes };
     const compression = lane.destination.compression(signal);
     if (compression !== 'none' && encoder.framing !== undefined) {
       batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing.head);
     }
     lane.open.set(signal, batch);
     return batch;
-  }
-
-  private separatorOf(encoder: SignalEncoder): string {
-    return encoder.framing?.separator ?? '';
   }
 
   /** Sends what is left and waits for every request; then reports failed inputs. */
@@ -173,7 +195,7 @@ export class Deliverer {
     lane.inFlight++;
     const framing = lane.encoders.get(signal)?.framing;
     const compressed = batch.compressor !== undefined && framing !== undefined ? batch.compressor.end(framing.tail) : undefined;
-    const task = this.deliver(lane, signal, batch.values, batch.inputs, compressed).finally(() => {
+    const task = this.deliver(lane, signal, batch, compressed).finally(() => {
       lane.inFlight--;
       this.tasks.delete(task);
       lane.waiters.shift()?.();
@@ -181,10 +203,12 @@ export class Deliverer {
     this.tasks.add(task);
   }
 
-  private async deliver(lane: Lane, signal: Signal, values: unknown[], inputs: number[], compressed?: Promise<Buffer>): Promise<void> {
+  private async deliver(lane: Lane, signal: Signal, part: Part, compressed?: Promise<Buffer>): Promise<void> {
+    const { values, inputs, counts } = part;
     const d = lane.destination;
     const encoder = lane.encoders.get(signal) as SignalEncoder;
     const where = { signal, destination: d.name };
+    const items = sum(counts);
     const body = (): Uint8Array => {
       const assembled = encoder.assemble(values);
       return typeof assembled === 'string' ? Buffer.from(assembled) : assembled;
@@ -208,8 +232,8 @@ export class Deliverer {
     }
 
     if (result.kind === 'ok') {
-      const rejected = Math.min(result.rejectedItems ?? 0, values.length);
-      this.o.counters.add('forwarded', values.length - rejected, where);
+      const rejected = Math.min(result.rejectedItems ?? 0, items);
+      this.o.counters.add('forwarded', items - rejected, where);
       if (rejected > 0) {
         // OTLP partial success: the backend kept the rest; the rejected ones will not be accepted on retry.
         this.o.counters.add('rejected', rejected, { ...where, reason: 'partial_success' });
@@ -224,18 +248,18 @@ export class Deliverer {
       // Too large, or refused as bad input: bisect, so one bad item cannot take the others with it.
       // One half after the other, inside this batch's slot: bisection never adds requests in flight.
       const mid = Math.ceil(values.length / 2);
-      await this.deliver(lane, signal, values.slice(0, mid), inputs.slice(0, mid));
-      await this.deliver(lane, signal, values.slice(mid), inputs.slice(mid));
+      await this.deliver(lane, signal, { values: values.slice(0, mid), inputs: inputs.slice(0, mid), counts: counts.slice(0, mid) });
+      await this.deliver(lane, signal, { values: values.slice(mid), inputs: inputs.slice(mid), counts: counts.slice(mid) });
       return;
     }
     if (result.kind === 'reject' && result.badInput) {
-      this.o.counters.add('rejected', 1, { ...where, reason: `status_${result.status ?? 'unknown'}` });
+      this.o.counters.add('rejected', items, { ...where, reason: `status_${result.status ?? 'unknown'}` });
       this.o.log?.('warn', 'destination rejected an item as invalid', { ...where, status: result.status, reason: result.reason });
       return;
     }
-    const counts = new Map<number, number>();
-    for (const i of inputs) counts.set(i, (counts.get(i) ?? 0) + 1);
-    const failure: FailedBatch = { destination: d.name, signal, body: body(), items: values.length, inputs: counts, reason: result.reason };
+    const perInput = new Map<number, number>();
+    inputs.forEach((input, i) => perInput.set(input, (perInput.get(input) ?? 0) + (counts[i] as number)));
+    const failure: FailedBatch = { destination: d.name, signal, body: body(), items, inputs: perInput, reason: result.reason };
     let stored = false;
     try {
       stored = (await this.o.onFailure?.(failure)) ?? false;
@@ -243,12 +267,18 @@ export class Deliverer {
       this.o.log?.('error', 'could not store a failed batch', { ...where, error: (err as Error).message });
     }
     if (stored) {
-      this.o.counters.add('stored', values.length, where);
+      this.o.counters.add('stored', items, where);
       return;
     }
-    this.o.counters.add('failed', values.length, where);
+    this.o.counters.add('failed', items, where);
     // Items of no input (the forwarder's own metrics) never make AWS redeliver anything.
-    for (const input of counts.keys()) if (input !== NO_INPUT) this.failedInputs.add(input);
-    this.o.log?.('error', 'batch could not be delivered', { ...where, items: values.length, reason: result.reason });
+    for (const input of perInput.keys()) if (input !== NO_INPUT) this.failedInputs.add(input);
+    this.o.log?.('error', 'batch could not be delivered', { ...where, items, reason: result.reason });
   }
+}
+
+function sum(counts: readonly number[]): number {
+  let n = 0;
+  for (const c of counts) n += c;
+  return n;
 }

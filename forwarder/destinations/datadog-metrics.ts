@@ -35,7 +35,7 @@
  * Bad items (non-finite value, bad timestamp, empty name) are refused with a reason; the
  * deliverer counts them as rejected and goes on.
  */
-import type { Telemetry } from '../model.js';
+import type { MetricGroup, Telemetry } from '../model.js';
 import type { Encoded, SignalEncoder } from './destination.js';
 
 export const DATADOG_METRICS_LIMITS = {
@@ -46,6 +46,8 @@ export const DATADOG_METRICS_LIMITS = {
 const OPEN = '{"series":[';
 const CLOSE = ']}';
 const SERIES_CLOSE = ']}';
+/** `[` `,[` `]]` around a point's timestamp and value. */
+const POINT_FRAME = 5;
 
 export interface DatadogMetricsOptions {
   /** `k:v` tags on every point (forwarder name and version, DD_TAGS), before the point's own. */
@@ -98,14 +100,30 @@ interface Fragment {
 const fragment = (json: string): Fragment => ({ json, bytes: Buffer.byteLength(json) });
 
 /** One encoded point: the series it belongs to (one object per metric and tags) and its point. */
-export interface EncodedPoint {
+export interface EncodedSingle {
   readonly series: Fragment;
   /** `[ts,[value]]`, ASCII. */
   readonly point: string;
 }
 
+/**
+ * A MetricGroup's points: the series of each (an array shared by every group of the same names
+ * and tags), the timestamp in seconds, and the values, printed only when the body is assembled.
+ */
+export interface EncodedGroup {
+  readonly heads: readonly Fragment[];
+  readonly seconds: string;
+  readonly values: readonly number[];
+}
+
+export type EncodedPoint = EncodedSingle | EncodedGroup;
+
+/** The longest text of a JS number (`-1.2345678901234567e-123`): bounds a value not yet printed. */
+const MAX_NUMBER_TEXT = 24;
+
 /** The encoder; its body is text. */
 export interface DatadogMetricsEncoder extends SignalEncoder<EncodedPoint> {
+  encodeGroup(group: MetricGroup): Encoded<EncodedPoint> | undefined;
   assemble(values: readonly EncodedPoint[]): string;
 }
 
@@ -148,6 +166,36 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
   // The points of one REPORT share their timestamp: its text is made once.
   let lastMs = Number.NaN;
   let lastSeconds = '';
+  const secondsOf = (ms: number): string => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastSeconds = String(Math.floor(ms / 1000));
+    }
+    return lastSeconds;
+  };
+  // The series heads of a group's names under its tags: one array per tags object and names.
+  const groupHeads = new WeakMap<object, Map<readonly string[], readonly Fragment[]>>();
+  let lastGroupTags: object | undefined;
+  let lastGroupNames: readonly string[] | undefined;
+  let lastGroupHeads: readonly Fragment[] = [];
+  const headsOf = (names: readonly string[], tags: Readonly<Record<string, string>>): readonly Fragment[] => {
+    if (tags === lastGroupTags && names === lastGroupNames) return lastGroupHeads;
+    let byNames = groupHeads.get(tags);
+    if (byNames === undefined) {
+      byNames = new Map();
+      groupHeads.set(tags, byNames);
+    }
+    let heads = byNames.get(names);
+    if (heads === undefined) {
+      heads = names.map((name) => headOf(name, tags));
+      byNames.set(names, heads);
+    }
+    lastGroupTags = tags;
+    lastGroupNames = names;
+    lastGroupHeads = heads;
+    return heads;
+  };
+  const tooOld = (ms: number): boolean => options.now !== undefined && options.now() - ms > DISTRIBUTION_MAX_AGE_MS;
   return {
     limits: DATADOG_METRICS_LIMITS,
     framingBytes: OPEN.length + CLOSE.length,
@@ -158,22 +206,38 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       // JSON has no NaN or Infinity: JSON.stringify would write null and the intake would refuse the batch.
       if (!Number.isFinite(t.value)) return { ok: false, reason: 'invalid_value' };
       if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
-      if (options.now !== undefined && options.now() - t.timestamp > DISTRIBUTION_MAX_AGE_MS) return { ok: false, reason: 'too_old' };
+      if (tooOld(t.timestamp)) return { ok: false, reason: 'too_old' };
       const series = headOf(t.name, t.tags);
-      if (t.timestamp !== lastMs) {
-        lastMs = t.timestamp;
-        lastSeconds = String(Math.floor(t.timestamp / 1000));
-      }
       // Numbers print alike in JSON.stringify and in a template; the point is ASCII.
-      const point = `[${lastSeconds},[${t.value}]]`;
+      const point = `[${secondsOf(t.timestamp)},[${t.value}]]`;
       return { ok: true, value: { series, point }, bytes: series.bytes + point.length + SERIES_CLOSE.length };
+    },
+    encodeGroup(g: MetricGroup): Encoded<EncodedPoint> | undefined {
+      // A point that needs its own verdict sends the group back to be encoded point by point.
+      for (let i = 0; i < g.values.length; i++) if (!Number.isFinite(g.values[i]) || g.names[i] === '') return undefined;
+      if (!Number.isFinite(g.timestamp) || g.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
+      if (tooOld(g.timestamp)) return { ok: false, reason: 'too_old' };
+      const heads = headsOf(g.names, g.tags);
+      const seconds = secondsOf(g.timestamp);
+      // As if each point were a series of its own (an upper bound, values not printed yet), and
+      // the separators between them.
+      let bytes = heads.length - 1;
+      for (const head of heads) bytes += head.bytes + seconds.length + MAX_NUMBER_TEXT + POINT_FRAME + SERIES_CLOSE.length;
+      return { ok: true, value: { heads, seconds, values: g.values }, bytes };
     },
     assemble(values: readonly EncodedPoint[]): string {
       const points = new Map<Fragment, string[]>();
+      const add = (series: Fragment, point: string): void => {
+        const list = points.get(series);
+        if (list === undefined) points.set(series, [point]);
+        else list.push(point);
+      };
       for (const v of values) {
-        const list = points.get(v.series);
-        if (list === undefined) points.set(v.series, [v.point]);
-        else list.push(v.point);
+        if ('heads' in v) {
+          for (let i = 0; i < v.heads.length; i++) add(v.heads[i] as Fragment, `[${v.seconds},[${v.values[i] as number}]]`);
+        } else {
+          add(v.series, v.point);
+        }
       }
       let body = OPEN;
       let first = true;

@@ -4,7 +4,7 @@
  * `send`, which makes one attempt and classifies the answer. Batching, compression, concurrency,
  * retries, the failure store and accounting live in delivery/ and serve every destination.
  */
-import type { Signal, Telemetry } from '../model.js';
+import type { MetricGroup, Signal, Telemetry } from '../model.js';
 
 export interface Limits {
   /** Items per request. */
@@ -24,6 +24,12 @@ export type Encoded<E> =
 export interface SignalEncoder<E = unknown> {
   readonly limits: Limits;
   encode(item: Telemetry): Encoded<E>;
+  /**
+   * A MetricGroup as one value that stands for its points (limits and accounting count the
+   * points). Without it, or when it returns undefined (a point needs a verdict of its own),
+   * delivery encodes the group's points one by one.
+   */
+  encodeGroup?(group: MetricGroup): Encoded<E> | undefined;
   /** The request body for a batch of encoded items (uncompressed). */
   assemble(values: readonly E[]): Uint8Array | string;
   /** Bytes the body adds around the items (brackets, separators), for batch cutting. */

@@ -7,10 +7,11 @@
  *   metric: name, value, unit, kind, tags (object), namespace?
  *   span:   trace_id, span_id, parent_id?, name, service, resource, duration_ms, error, attributes
  */
-import type { Telemetry } from '../model.js';
+import type { MetricGroup, Telemetry } from '../model.js';
 import type { Destination, Encoded, SendResult, SignalEncoder } from './destination.js';
 
-export function toContractObject(t: Telemetry): Record<string, unknown> {
+/** One item as its contract line. Delivery hands a MetricGroup over as its points. */
+export function toContractObject(t: Exclude<Telemetry, MetricGroup>): Record<string, unknown> {
   switch (t.type) {
     case 'log':
       return {
@@ -59,6 +60,7 @@ const encoder: SignalEncoder<string> = {
   framingBytes: 0,
   separatorBytes: 0,
   encode(t: Telemetry): Encoded<string> {
+    if (t.type === 'metrics') return { ok: false, reason: 'not_a_point' };
     const line = `${JSON.stringify(toContractObject(t))}\n`;
     return { ok: true, value: line, bytes: Buffer.byteLength(line) };
   },

@@ -1,7 +1,7 @@
 /**
  * Scrub stage: applies the scrubbing rules to every string that leaves the function —
  * LogRecord message, string attribute and resource values (and string[] entries), tags and
- * service; MetricPoint tag values; Span name, resource, service and attribute values. Items
+ * service; MetricPoint and MetricGroup tag values; Span name, resource, service and attribute values. Items
  * are changed in place and all go on (scrubbing drops nothing). Runs before encoding, so no
  * rule can break a wire format, and what the failure store keeps is already scrubbed.
  *
@@ -17,7 +17,7 @@
  */
 import { parseJsonObject } from '../../parsers/json-object.js';
 import type { Scrubber } from '../../parsers/scrub/index.js';
-import type { Attributes, LogRecord, MetricPoint, Span, Telemetry } from '../model.js';
+import type { Attributes, LogRecord, MetricGroup, MetricPoint, Span, Telemetry } from '../model.js';
 import type { Stage } from './stage.js';
 
 export function createScrubStage(scrubber: Scrubber): Stage {
@@ -26,7 +26,7 @@ export function createScrubStage(scrubber: Scrubber): Stage {
     const pass = new ChunkScrub(scrubber);
     for (const item of items) {
       if (item.type === 'log') pass.log(item);
-      else if (item.type === 'metric') pass.metric(item);
+      else if (item.type === 'metric' || item.type === 'metrics') pass.metric(item);
       else pass.span(item);
     }
     return items;
@@ -69,7 +69,7 @@ class ChunkScrub {
     }
   }
 
-  metric(m: MetricPoint): void {
+  metric(m: MetricPoint | MetricGroup): void {
     const tags = this.shared(m.tags) as Readonly<Record<string, string>>;
     if (tags !== m.tags) m.tags = tags;
   }

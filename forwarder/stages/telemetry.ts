@@ -27,8 +27,8 @@
  * Span `input` = the record's.
  */
 import { ATTR } from '../attributes.js';
-import type { LogRecord, MetricPoint, Telemetry } from '../model.js';
-import { type EnhancedContext, enhancedMetricName, eventMetric, isColdStart, reportMetrics, reportTags } from '../../parsers/enhanced-metrics.js';
+import type { LogRecord, MetricGroup, MetricPoint, Telemetry } from '../model.js';
+import { type EnhancedContext, eventMetric, isColdStart, reportMetricGroup, reportTags } from '../../parsers/enhanced-metrics.js';
 import { parseEmf } from '../../parsers/emf.js';
 import type { Architecture, PriceTable } from '../../parsers/lambda-cost.js';
 import { parseMetricLine, parseTagList } from '../../parsers/metric-line.js';
@@ -89,8 +89,6 @@ function enhancedContext(base: ChunkFacts, r: LogRecord, baseTags: Readonly<Reco
   return c;
 }
 
-const TIMEOUTS = enhancedMetricName('timeouts');
-const OUT_OF_MEMORY = enhancedMetricName('out_of_memory');
 
 /** The record's tags under the point's own (the point's win on a clash). */
 function withTags(point: MetricPoint, recordTags: Readonly<Record<string, string>> | undefined): MetricPoint {
@@ -205,7 +203,7 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
       }
       const r = item;
       const p = platform[i];
-      let derived: MetricPoint[] | undefined;
+      let derived: Array<MetricPoint | MetricGroup> | undefined;
 
       // Metric lines, trace payloads and EMF first: a JSON line is one of those before it is a
       // line that merely mentions "MemoryError" or a timeout.
@@ -241,13 +239,9 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
 
       if (p !== undefined && options.enhancedMetrics) {
         if (p.kind === 'report') {
-          derived = [];
           const ectx = enhancedContext(enhancedBase, r, tagsOf(r.tags));
-          for (const m of reportMetrics(p, ectx, options.prices, reportTagsOf(p, r, ectx))) {
-            if (m.name === TIMEOUTS && !firstCount('timeouts', p.requestId)) continue;
-            if (m.name === OUT_OF_MEMORY && !firstCount('out_of_memory', p.requestId)) continue;
-            derived.push(m);
-          }
+          const group = reportMetricGroup(p, ectx, options.prices, reportTagsOf(p, r, ectx), (kind) => firstCount(kind, p.requestId));
+          (derived ??= []).push(group);
         } else if (p.kind === 'timeout' || p.kind === 'outOfMemory') {
           const kind: Counted = p.kind === 'timeout' ? 'timeouts' : 'out_of_memory';
           const requestId = invocationIdOf(r) ?? (p.kind === 'timeout' ? p.requestId : undefined) ?? enclosing?.[i];

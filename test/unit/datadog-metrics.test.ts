@@ -4,7 +4,7 @@ import { Counters } from '../../forwarder/accounting.js';
 import { Deliverer } from '../../forwarder/delivery/deliverer.js';
 import { createDatadogMetricsEncoder, DATADOG_METRICS_LIMITS, type DatadogMetricsEncoder } from '../../forwarder/destinations/datadog-metrics.js';
 import type { Destination } from '../../forwarder/destinations/destination.js';
-import type { LogRecord, MetricPoint } from '../../forwarder/model.js';
+import { type LogRecord, type MetricGroup, type MetricPoint, pointsOf } from '../../forwarder/model.js';
 
 const BASE_TAGS = ['forwardername:log-forwarder', 'forwarder_version:0.1.0'];
 
@@ -282,5 +282,84 @@ describe('points Datadog would drop for their age', () => {
   test('a point within the hour is encoded', () => {
     const encoder = createDatadogMetricsEncoder({ tags: [], now });
     expect(encoder.encode(point(3_599_000)).ok).toBe(true);
+  });
+});
+
+describe('createDatadogMetricsEncoder: the points of a REPORT as one group', () => {
+  /** The warm REPORT of formats/lambda-text.txt as the telemetry stage groups it. */
+  function reportGroup(overrides: Partial<MetricGroup> = {}): MetricGroup {
+    const d = enhancedDuration();
+    return {
+      type: 'metrics',
+      names: ['aws.lambda.enhanced.invocations', 'aws.lambda.enhanced.duration', 'aws.lambda.enhanced.billed_duration', 'aws.lambda.enhanced.memorysize'],
+      values: [1, 0.10225, 0.103, 128],
+      units: ['1', 's', 's', 'MB'],
+      timestamp: d.timestamp,
+      kind: 'distribution',
+      tags: d.tags,
+      input: 0,
+      ...overrides,
+    };
+  }
+
+  test('makes the same body as its points encoded one by one', () => {
+    const group = reportGroup();
+    const one = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const r = one.encodeGroup(group);
+    if (r === undefined || !r.ok) throw new Error('expected a group value');
+    const byPoint = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const values = pointsOf(group).map((p) => {
+      const e = byPoint.encode(p);
+      if (!e.ok) throw new Error(e.reason);
+      return e.value;
+    });
+
+    expect(one.assemble([r.value, r.value])).toBe(byPoint.assemble([...values, ...values]));
+  });
+
+  test('reports bytes that bound the body it makes', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const r = encoder.encodeGroup(reportGroup({ values: [1, -1.2345678901234567e-123, 0.1 + 0.2, Number.MAX_VALUE] }));
+    if (r === undefined || !r.ok) throw new Error('expected a group value');
+
+    expect(Buffer.byteLength(encoder.assemble([r.value]))).toBeLessThanOrEqual(encoder.framingBytes + (r.bytes ?? Number.NaN));
+  });
+
+  test('refuses a group older than one hour as a whole', () => {
+    const now = () => reportGroup().timestamp + 3_600_001;
+    expect(createDatadogMetricsEncoder({ tags: [], now }).encodeGroup(reportGroup())).toEqual({ ok: false, reason: 'too_old' });
+  });
+
+  test('sends a group with a value JSON cannot carry back to be encoded point by point', () => {
+    expect(createDatadogMetricsEncoder({ tags: [] }).encodeGroup(reportGroup({ values: [1, Number.NaN, 0.103, 128] }))).toBeUndefined();
+  });
+
+  test('through the deliverer, a group counts as its points and a bad point is refused alone', async () => {
+    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+    const bodies: string[] = [];
+    const destination: Destination = {
+      name: 'capture',
+      compression: () => 'none',
+      encoder: (signal) => (signal === 'metrics' ? encoder : undefined),
+      send: async (_signal, body) => {
+        bodies.push(Buffer.from(body).toString('utf8'));
+        return { kind: 'ok' };
+      },
+    };
+    const counters = new Counters();
+    const deliverer = new Deliverer([destination], { concurrency: 1, requestTimeoutMs: 1_000, maxRetries: 0, retryBaseDelayMs: 1, deadline: () => Number.MAX_SAFE_INTEGER, counters });
+
+    deliverer.push(reportGroup());
+    deliverer.push(reportGroup({ values: [1, Number.POSITIVE_INFINITY, 0.103, 128] }));
+    await deliverer.finish();
+
+    const series = (JSON.parse(bodies[0] ?? '{}') as { series: Array<{ metric: string; points: unknown[] }> }).series;
+    expect(series.map((s) => [s.metric, s.points.length])).toEqual([
+      ['aws.lambda.enhanced.invocations', 2],
+      ['aws.lambda.enhanced.duration', 1],
+      ['aws.lambda.enhanced.billed_duration', 2],
+      ['aws.lambda.enhanced.memorysize', 2],
+    ]);
+    expect([counters.get('forwarded'), counters.get('rejected', { reason: 'invalid_value' })]).toEqual([7, 1]);
   });
 });

@@ -12,7 +12,7 @@ import { Counters } from '../../forwarder/accounting.js';
 import { type DelivererOptions, type FailedBatch, Deliverer } from '../../forwarder/delivery/deliverer.js';
 import { createDatadogLogEncoder } from '../../forwarder/destinations/datadog-logs.js';
 import type { Destination, SendResult, SignalEncoder } from '../../forwarder/destinations/destination.js';
-import type { LogRecord } from '../../forwarder/model.js';
+import type { LogRecord, MetricGroup } from '../../forwarder/model.js';
 
 interface Send {
   readonly body: string;
@@ -362,5 +362,76 @@ describe('outcomes', () => {
     d.push({ type: 'metric', name: 'm', value: 1, unit: '1', timestamp: 0, kind: 'gauge', tags: {}, input: 0 });
     await d.finish();
     expect([rec.sends.length, counters.get('rejected', { signal: 'metrics', destination: 'test', reason: 'not_a_log' })]).toEqual([0, 1]);
+  });
+});
+
+describe('metric groups (the points of one REPORT as one item)', () => {
+  const group = (input: number, values: number[]): MetricGroup => ({
+    type: 'metrics',
+    names: values.map((_, i) => `m${i}`),
+    values,
+    units: values.map(() => '1'),
+    timestamp: 1704067200000,
+    kind: 'distribution',
+    tags: {},
+    input,
+  });
+
+  /** Metric bodies as JSON arrays of `name=value`; `grouped` gives the encoder an encodeGroup. */
+  function metricsRecorder(grouped: boolean, answer: () => SendResult, maxItems = 5) {
+    const sends: string[][] = [];
+    const encoder: SignalEncoder<string[]> = {
+      limits: { maxItems, maxBytes: 1_000_000 },
+      framingBytes: 2,
+      separatorBytes: 1,
+      encode: (t) => (t.type === 'metric' ? { ok: true, value: [`${t.name}=${t.value}`], bytes: 10 } : { ok: false, reason: 'not_a_point' }),
+      ...(grouped && { encodeGroup: (g: MetricGroup) => ({ ok: true as const, value: g.names.map((n, i) => `${n}=${g.values[i]}`), bytes: 10 * g.names.length }) }),
+      assemble: (values) => JSON.stringify(values.flat()),
+    };
+    const destination: Destination = {
+      name: 'test',
+      compression: () => 'none',
+      encoder: (signal) => (signal === 'metrics' ? (encoder as SignalEncoder) : undefined),
+      send: async (_signal, body) => {
+        sends.push(JSON.parse(Buffer.from(body).toString('utf8')) as string[]);
+        return answer();
+      },
+    };
+    return { sends, destination };
+  }
+
+  it('a group counts as its points against the item limit', async () => {
+    const rec = metricsRecorder(true, ok);
+    const counters = new Counters();
+    const d = deliverer(rec.destination, counters);
+    d.push(group(0, [1, 2, 3]));
+    d.push(group(1, [4, 5, 6]));
+    await d.finish();
+    expect(rec.sends.map((s) => s.length).sort()).toEqual([3, 3]);
+    expect(counters.get('forwarded', { signal: 'metrics' })).toBe(6);
+  });
+
+  it('a failed group counts its points and reports its input', async () => {
+    const rec = metricsRecorder(true, () => ({ kind: 'reject', reason: 'HTTP 403', status: 403, badInput: false }));
+    const counters = new Counters();
+    const stored: FailedBatch[] = [];
+    const d = deliverer(rec.destination, counters, { onFailure: async (b) => (stored.push(b), false) });
+    d.push(group(7, [1, 2, 3]));
+    d.push(group(8, [4]));
+    const report = await d.finish();
+    expect(counters.get('failed', { signal: 'metrics' })).toBe(4);
+    expect([stored[0]?.items, [...(stored[0]?.inputs ?? [])]]).toEqual([4, [[7, 3], [8, 1]]]);
+    expect([...report.failedInputs].sort()).toEqual([7, 8]);
+  });
+
+  it('an encoder without encodeGroup gets the points one by one', async () => {
+    const rec = metricsRecorder(false, ok, 2);
+    const counters = new Counters();
+    const d = deliverer(rec.destination, counters);
+    d.push(group(0, [1, 2, 3]));
+    await d.finish();
+    expect(rec.sends.flat().sort()).toEqual(['m0=1', 'm1=2', 'm2=3']);
+    expect(rec.sends.map((s) => s.length).sort()).toEqual([1, 2]);
+    expect(counters.get('forwarded', { signal: 'metrics' })).toBe(3);
   });
 });

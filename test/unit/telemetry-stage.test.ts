@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Counters } from '../../forwarder/accounting.js';
 import { ATTR } from '../../forwarder/attributes.js';
-import type { Attributes, LogRecord, MetricPoint, Origin, Span, Telemetry } from '../../forwarder/model.js';
+import { type Attributes, type LogRecord, type MetricPoint, type Origin, type Span, type Telemetry, pointsOf } from '../../forwarder/model.js';
 import type { ChunkContext } from '../../forwarder/stages/stage.js';
 import { createTelemetryStage, type TelemetryStageOptions } from '../../forwarder/stages/telemetry.js';
 import { DEFAULT_PRICES } from '../../parsers/lambda-cost.js';
@@ -52,7 +52,8 @@ function context(extra: Partial<ChunkContext> = {}): ChunkContext {
 const OPTIONS: TelemetryStageOptions = { enhancedMetrics: true, prices: DEFAULT_PRICES, defaultArchitecture: 'x86_64' };
 
 const logs = (items: Telemetry[]) => items.filter((i): i is LogRecord => i.type === 'log');
-const metrics = (items: Telemetry[]) => items.filter((i): i is MetricPoint => i.type === 'metric');
+/** Metric points, a REPORT's group as its points. */
+const metrics = (items: Telemetry[]): MetricPoint[] => items.flatMap((i) => (i.type === 'metrics' ? pointsOf(i) : i.type === 'metric' ? [i] : []));
 const spans = (items: Telemetry[]) => items.filter((i): i is Span => i.type === 'span');
 const named = (items: Telemetry[], name: string) => metrics(items).filter((m) => m.name === `aws.lambda.enhanced.${name}`);
 
@@ -89,6 +90,13 @@ describe('telemetry stage: enhanced metrics', () => {
       },
       input: 3,
     });
+  });
+
+  it("carries a REPORT's points as one group item right after the REPORT", () => {
+    const stage = createTelemetryStage(OPTIONS);
+    const out = stage([rec(pick(text, (l) => l.includes('Duration: 102.25 ms')), { requestId: RID })], context());
+    expect(out.map((i) => i.type)).toEqual(['log', 'metrics']);
+    expect(out[1]).toMatchObject({ values: [1, 0.10225, 0.103, 68, 128, expect.any(Number)], units: ['1', 's', 's', 'MB', 'MB', 'USD'] });
   });
 
   it('prices with the architecture of the chunk context, else the default', () => {
