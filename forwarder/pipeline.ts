@@ -12,8 +12,8 @@ import type { RecordBuilder } from './records.js';
 import type { RawBatch } from './sources/source.js';
 import type { ChunkContext, Stage } from './stages/stage.js';
 
-/** Items pushed between two turns of the event loop. */
-const YIELD_EVERY = 128;
+/** Items refined and pushed between two turns of the event loop. */
+const SLICE = 128;
 
 export interface PipelineParts {
   readonly records: RecordBuilder;
@@ -21,7 +21,7 @@ export interface PipelineParts {
   readonly extract: readonly Stage[];
   /** Stages that drop or rewrite (filter counts what it drops; scrub rewrites). */
   readonly refine: readonly Stage[];
-  readonly sink: Pick<Deliverer, 'push'>;
+  readonly sink: Pick<Deliverer, 'push'> & Partial<Pick<Deliverer, 'flush'>>;
   readonly counters: Counters;
   readonly ownLogGroup?: string;
   /** Resolves per-batch context that needs I/O (the function's architecture), cached. */
@@ -50,19 +50,21 @@ export async function runBatch(batch: RawBatch, p: PipelineParts): Promise<void>
   for (const stage of p.extract) items = stage(items, ctx);
   const logsAfter = countLogs(items);
   if (logsAfter < logsBefore) counters.add('converted', logsBefore - logsAfter, { signal: 'logs' });
-  for (const stage of p.refine) items = stage(items, ctx);
+  // Refining, encoding and compressing go slice by slice, with a turn of the event loop between
+  // slices: zlib compresses on the thread pool one write at a time and starts the next write only
+  // on a turn, so the body of slice n is compressed while slice n+1 is scrubbed and encoded.
+  // (Extraction sees the whole batch: a REPORT's trace id reaches the lines before it.)
   const emitted = { logs: 0, metrics: 0, traces: 0 };
-  let sinceYield = 0;
-  for (const item of items) {
-    emitted[signalOf(item)] += countOf(item);
-    const wait = p.sink.push(item);
-    if (wait !== undefined) {
-      await wait;
-      sinceYield = 0;
-    } else if (++sinceYield === YIELD_EVERY) {
-      // Let the event loop run now and then: compression of the batch being filled proceeds on
-      // the thread pool one chunk at a time, and each next chunk starts from the event loop.
-      sinceYield = 0;
+  for (let start = 0; start < items.length; start += SLICE) {
+    let slice = items.slice(start, start + SLICE);
+    for (const stage of p.refine) slice = stage(slice, ctx);
+    for (const item of slice) {
+      emitted[signalOf(item)] += countOf(item);
+      const wait = p.sink.push(item);
+      if (wait !== undefined) await wait;
+    }
+    if (start + SLICE < items.length) {
+      p.sink.flush?.();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

@@ -17,13 +17,17 @@ export async function compressBody(body: Uint8Array, compression: Compression, l
   return body;
 }
 
-/** Bytes handed to zlib at a time. */
-const CHUNK = 64 * 1024;
+/** First size of the buffer an item is written into. */
+const INITIAL = 128 * 1024;
+/** Past this much waiting in the buffer, it goes to zlib whether or not the event loop turns. */
+const MAX_PENDING = 1024 * 1024;
 
 /**
  * A body compressed while it is written. Text goes straight into a byte buffer as UTF-8 (one
- * pass that also counts its bytes, which batch cutting needs), and every 64 KiB the buffer goes
- * to zlib, which compresses it on libuv's thread pool while the next items are encoded. The
+ * pass that also counts its bytes, which batch cutting needs). zlib compresses on libuv's thread
+ * pool one write at a time and takes the next write only when the event loop turns, so what
+ * was written since the last turn goes to zlib as one write just before the next (`handOver`,
+ * called by delivery): zlib then works on it while the main thread encodes the next items. The
  * last item appended can be taken back (it did not fit the batch) until the next append.
  */
 export class StreamingCompressor {
@@ -45,14 +49,12 @@ export class StreamingCompressor {
     });
     // The result is awaited only when the batch is sent; until then an error must not go unhandled.
     this.done.catch(() => {});
-    this.buf = Buffer.allocUnsafe(2 * CHUNK);
+    this.buf = Buffer.allocUnsafe(INITIAL);
     this.used = this.buf.write(head);
   }
 
   /** Appends `separator` then `text`; returns the UTF-8 bytes of `text`. */
   append(separator: string, text: string): number {
-    // Written only now, so that the previous append can still be taken back.
-    if (this.used >= CHUNK) this.flush();
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case.
     this.reserve(separator.length * 3 + text.length * 3);
     this.lastStart = this.used;
@@ -74,7 +76,6 @@ export class StreamingCompressor {
 
   /** Appends bytes already encoded (an item taken back from another body). */
   appendBytes(separator: string, bytes: Uint8Array): void {
-    if (this.used >= CHUNK) this.flush();
     this.reserve(separator.length * 3 + bytes.length);
     this.lastStart = this.used;
     if (separator !== '') this.used += this.buf.write(separator, this.used);
@@ -91,19 +92,23 @@ export class StreamingCompressor {
     return this.done;
   }
 
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.buf.length) return;
-    this.flush();
-    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
-  }
-
-  /** Hands what is buffered to zlib; zlib keeps that buffer, so a new one follows. */
-  private flush(): void {
-    if (this.used > 0) {
-      this.z.write(this.buf.subarray(0, this.used));
-      this.buf = Buffer.allocUnsafe(2 * CHUNK);
-    }
+  /** Hands what was written since the last call to zlib, as one write (see the class comment). */
+  handOver(): void {
+    if (this.used === 0) return;
+    this.z.write(this.buf.subarray(0, this.used));
+    // zlib keeps that buffer until it is done with it: the next items go into a new one.
+    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, this.buf.length));
     this.used = 0;
     this.lastStart = -1;
+  }
+
+  /** Room for `bytes` more; the last append stays where it is (it may be taken back). */
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    if (this.used >= MAX_PENDING) this.handOver();
+    if (this.used + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + bytes));
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
   }
 }

@@ -176,6 +176,11 @@ export class Deliverer {
     return batch;
   }
 
+  /** Hands the bodies being compressed on the fly what they have so far (before the event loop turns). */
+  flush(): void {
+    for (const lane of this.lanes) for (const batch of lane.open.values()) batch.compressor?.handOver();
+  }
+
   /** Sends what is left and waits for every request; then reports failed inputs. */
   async finish(): Promise<DeliveryReport> {
     for (const lane of this.lanes) {
