@@ -151,33 +151,57 @@ export function reportMetricGroup(
   ctx: EnhancedContext,
   prices: PriceTable,
   shared: Readonly<Record<string, string>> = Object.freeze(reportTags(report, ctx)),
-  count: (metric: 'timeouts' | 'out_of_memory') => boolean = () => true,
+  count?: (metric: 'timeouts' | 'out_of_memory') => boolean,
 ): MetricGroup {
   const m = report.metrics;
   // Pushed in ENHANCED_METRICS order, so that the shape's names line up with the values.
   const values: number[] = [1];
   let mask = BIT.invocations;
-  const add = (metric: EnhancedMetric, value: number): void => {
-    mask |= BIT[metric];
-    values.push(value);
-  };
-  if (m.durationMs !== undefined) add('duration', seconds(m.durationMs));
-  if (m.billedDurationMs !== undefined) add('billed_duration', seconds(m.billedDurationMs));
-  if (m.initDurationMs !== undefined) add('init_duration', seconds(m.initDurationMs));
-  if (m.restoreDurationMs !== undefined) add('restore_duration', seconds(m.restoreDurationMs));
-  if (m.maxMemoryUsedMB !== undefined) add('max_memory_used', m.maxMemoryUsedMB);
-  if (m.memorySizeMB !== undefined) add('memorysize', m.memorySizeMB);
+  if (m.durationMs !== undefined) {
+    mask |= BIT.duration;
+    values.push(seconds(m.durationMs));
+  }
+  if (m.billedDurationMs !== undefined) {
+    mask |= BIT.billed_duration;
+    values.push(seconds(m.billedDurationMs));
+  }
+  if (m.initDurationMs !== undefined) {
+    mask |= BIT.init_duration;
+    values.push(seconds(m.initDurationMs));
+  }
+  if (m.restoreDurationMs !== undefined) {
+    mask |= BIT.restore_duration;
+    values.push(seconds(m.restoreDurationMs));
+  }
+  if (m.maxMemoryUsedMB !== undefined) {
+    mask |= BIT.max_memory_used;
+    values.push(m.maxMemoryUsedMB);
+  }
+  if (m.memorySizeMB !== undefined) {
+    mask |= BIT.memorysize;
+    values.push(m.memorySizeMB);
+  }
   if (m.billedDurationMs !== undefined && m.memorySizeMB !== undefined) {
     const usage = {
       billedDurationMs: m.billedDurationMs,
       memorySizeMB: m.memorySizeMB,
       ...(m.billedRestoreDurationMs !== undefined && { billedRestoreDurationMs: m.billedRestoreDurationMs }),
     };
-    add('estimated_cost', estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region)));
+    mask |= BIT.estimated_cost;
+    values.push(estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region)));
   }
-  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) add('errors', 1);
-  if (report.status === 'timeout' && count('timeouts')) add('timeouts', 1);
-  if (report.errorType === OOM_ERROR_TYPE && count('out_of_memory')) add('out_of_memory', 1);
+  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) {
+    mask |= BIT.errors;
+    values.push(1);
+  }
+  if (report.status === 'timeout' && (count === undefined || count('timeouts'))) {
+    mask |= BIT.timeouts;
+    values.push(1);
+  }
+  if (report.errorType === OOM_ERROR_TYPE && (count === undefined || count('out_of_memory'))) {
+    mask |= BIT.out_of_memory;
+    values.push(1);
+  }
   const { names, units } = shapeOf(mask);
   return { type: 'metrics', names, values, units, timestamp: ctx.timestamp, kind: 'distribution', tags: shared, input: ctx.input };
 }

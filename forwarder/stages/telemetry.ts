@@ -109,7 +109,7 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
   // Equal REPORT tags are one frozen object, across REPORTs and chunks: what is done per tags
   // object downstream (scrubbing, series JSON) is then done once per function, not per REPORT.
   // Function facts and record tags → (memorysize, cold_start) → tags.
-  const reportTagSets = new BoundedMap<Map<string, Readonly<Record<string, string>>>>(bound);
+  const reportTagSets = new BoundedMap<Map<number, Readonly<Record<string, string>>>>(bound);
 
   return (items: Telemetry[], ctx: ChunkContext): Telemetry[] => {
     const origin = ctx.origin;
@@ -173,7 +173,7 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
     };
 
     let tagSetsFor: readonly string[] | undefined;
-    let tagSets = new Map<string, Readonly<Record<string, string>>>();
+    let tagSets = new Map<number, Readonly<Record<string, string>>>();
     const reportTagsOf = (p: ReportLine, r: LogRecord, ectx: EnhancedContext): Readonly<Record<string, string>> => {
       if (r.tags !== tagSetsFor) {
         tagSetsFor = r.tags;
@@ -182,7 +182,10 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
         tagSets = reportTagSets.get(key) ?? new Map();
         reportTagSets.set(key, tagSets);
       }
-      const variant = `${p.metrics.memorySizeMB ?? ''}|${isColdStart(p)}`;
+      // (memory size, cold start) as one number: a number key hashes without making a string.
+      const memory = p.metrics.memorySizeMB ?? -1;
+      if (!Number.isInteger(memory)) return Object.freeze(reportTags(p, ectx));
+      const variant = memory * 2 + (isColdStart(p) ? 1 : 0);
       let tags = tagSets.get(variant);
       if (tags === undefined) {
         if (tagSets.size >= 64) tagSets.clear(); // memory sizes of one function: a handful
@@ -240,7 +243,9 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
       if (p !== undefined && options.enhancedMetrics) {
         if (p.kind === 'report') {
           const ectx = enhancedContext(enhancedBase, r, tagsOf(r.tags));
-          const group = reportMetricGroup(p, ectx, options.prices, reportTagsOf(p, r, ectx), (kind) => firstCount(kind, p.requestId));
+          // Only a REPORT that says timeout or out-of-memory needs the once-per-invocation check.
+          const count = p.status === 'timeout' || p.errorType === OOM_ERROR_TYPE ? (kind: Counted) => firstCount(kind, p.requestId) : undefined;
+          const group = reportMetricGroup(p, ectx, options.prices, reportTagsOf(p, r, ectx), count);
           (derived ??= []).push(group);
         } else if (p.kind === 'timeout' || p.kind === 'outOfMemory') {
           const kind: Counted = p.kind === 'timeout' ? 'timeouts' : 'out_of_memory';

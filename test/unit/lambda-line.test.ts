@@ -51,6 +51,14 @@ describe('platform text lines', () => {
   it('a START line whose id is not a UUID keeps the platform kind and no id', () => {
     expect(lineFacts('START RequestId: not-a-request-id Version: $LATEST')).toEqual({ platform: 'start' });
   });
+
+  it('a 36-character token without the dashes of a UUID is not an id', () => {
+    expect(lineFacts(`END RequestId: ${'x'.repeat(36)}`)).toEqual({ platform: 'end' });
+  });
+
+  it('an END line keeps its id when CloudWatch kept the newline', () => {
+    expect(lineFacts(`END RequestId: ${ID}\n`)).toEqual({ platform: 'end', requestId: ID });
+  });
 });
 
 describe('Node.js text format', () => {
