@@ -5,8 +5,10 @@
  * Body: `{"series":[{"metric":…,"tags":["k:v",…],"type":"distribution","points":[[ts_seconds,[value]],…]},…]}`.
  * Points of the same metric and tags within a batch share one series (the API takes many points
  * per series): a busy function's REPORT lines give the same seven series again and again, and
- * their tags are written once per batch instead of once per point. A point's `bytes` is what it
- * would cost as a series of its own, an upper bound, so a batch never exceeds the limit.
+ * their tags are written once per batch instead of once per point; consecutive values of a series
+ * in the same second share one point, `[ts,[v1,v2,…]]` (a point's values are a list: BACKENDS.md
+ * §2 A). A point's `bytes` is what it would cost as a series of its own, an upper bound, so a
+ * batch never exceeds the limit.
  *
  * Why distributions for every kind (gauge, count, distribution alike): several forwarder
  * instances run at once and each sees a slice of the invocations; only distributions are
@@ -99,11 +101,26 @@ interface Fragment {
 }
 const fragment = (json: string): Fragment => ({ json, bytes: Buffer.byteLength(json) });
 
-/** One encoded point: the series it belongs to (one object per metric and tags) and its point. */
+/** One encoded point: the series it belongs to (one object per metric and tags), its second and value. */
 export interface EncodedSingle {
   readonly series: Fragment;
-  /** `[ts,[value]]`, ASCII. */
-  readonly point: string;
+  readonly seconds: string;
+  readonly value: number;
+}
+
+/** A series' points while a body is assembled: `[ts,[v,v…]],[ts,[v` so far, open at the end. */
+interface Slot {
+  readonly head: Fragment;
+  seconds: string;
+  text: string;
+}
+
+function addValue(slot: Slot, seconds: string, value: number): void {
+  // Numbers print alike in JSON.stringify and in a template; the text is ASCII.
+  if (slot.text === '') slot.text = `[${seconds},[${value}`;
+  else if (slot.seconds === seconds) slot.text += `,${value}`;
+  else slot.text += `]],[${seconds},[${value}`;
+  slot.seconds = seconds;
 }
 
 /**
@@ -208,9 +225,10 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       if (!Number.isFinite(t.timestamp) || t.timestamp < 0) return { ok: false, reason: 'invalid_timestamp' };
       if (tooOld(t.timestamp)) return { ok: false, reason: 'too_old' };
       const series = headOf(t.name, t.tags);
-      // Numbers print alike in JSON.stringify and in a template; the point is ASCII.
-      const point = `[${secondsOf(t.timestamp)},[${t.value}]]`;
-      return { ok: true, value: { series, point }, bytes: series.bytes + point.length + SERIES_CLOSE.length };
+      const seconds = secondsOf(t.timestamp);
+      // What the point costs as a series of its own (it may share one, and cost less).
+      const bytes = series.bytes + `[${seconds},[${t.value}]]`.length + SERIES_CLOSE.length;
+      return { ok: true, value: { series, seconds, value: t.value }, bytes };
     },
     encodeGroup(g: MetricGroup): Encoded<EncodedPoint> | undefined {
       // A point that needs its own verdict sends the group back to be encoded point by point.
@@ -226,24 +244,37 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       return { ok: true, value: { heads, seconds, values: g.values }, bytes };
     },
     assemble(values: readonly EncodedPoint[]): string {
-      const points = new Map<Fragment, string[]>();
-      const add = (series: Fragment, point: string): void => {
-        const list = points.get(series);
-        if (list === undefined) points.set(series, [point]);
-        else list.push(point);
+      // Each series' points text, built as the values come: consecutive values of one series in
+      // the same second share a point (`[ts,[v1,v2,…]]`, the API's list of values).
+      const slots = new Map<Fragment, Slot>();
+      const order: Slot[] = [];
+      const slotOf = (head: Fragment): Slot => {
+        let slot = slots.get(head);
+        if (slot === undefined) {
+          slot = { head, seconds: '', text: '' };
+          slots.set(head, slot);
+          order.push(slot);
+        }
+        return slot;
       };
+      // A group's series, looked up once per heads array rather than once per point.
+      const groupSlots = new Map<readonly Fragment[], Slot[]>();
       for (const v of values) {
         if ('heads' in v) {
-          for (let i = 0; i < v.heads.length; i++) add(v.heads[i] as Fragment, `[${v.seconds},[${v.values[i] as number}]]`);
+          let list = groupSlots.get(v.heads);
+          if (list === undefined) {
+            list = v.heads.map(slotOf);
+            groupSlots.set(v.heads, list);
+          }
+          for (let i = 0; i < list.length; i++) addValue(list[i] as Slot, v.seconds, v.values[i] as number);
         } else {
-          add(v.series, v.point);
+          addValue(slotOf(v.series), v.seconds, v.value);
         }
       }
       let body = OPEN;
-      let first = true;
-      for (const [series, list] of points) {
-        body += `${first ? '' : ','}${series.json}${list.join(',')}${SERIES_CLOSE}`;
-        first = false;
+      for (let i = 0; i < order.length; i++) {
+        const slot = order[i] as Slot;
+        body += `${i > 0 ? ',' : ''}${slot.head.json}${slot.text}]]${SERIES_CLOSE}`;
       }
       return body + CLOSE;
     },

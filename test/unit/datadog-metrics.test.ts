@@ -159,6 +159,26 @@ describe('createDatadogMetricsEncoder: points of one metric and tags share a ser
     });
   });
 
+  test('values of one series in the same second share a point; another second opens the next', () => {
+    const encoder = createDatadogMetricsEncoder({ tags: [] });
+    const values = [
+      [1704067200100, 0.1],
+      [1704067200900, 0.2],
+      [1704067201000, 0.3],
+      [1704067200500, 0.4],
+    ].map(([timestamp, value]) => {
+      const r = encoder.encode({ ...customPoint(), timestamp: timestamp as number, value: value as number });
+      if (!r.ok) throw new Error(r.reason);
+      return r.value;
+    });
+
+    expect(JSON.parse(encoder.assemble(values)).series[0].points).toEqual([
+      [1704067200, [0.1, 0.2]],
+      [1704067201, [0.3]],
+      [1704067200, [0.4]],
+    ]);
+  });
+
   test('equal tags in different objects still make separate, correct series', () => {
     const encoder = createDatadogMetricsEncoder({ tags: [] });
     const a = encoder.encode({ ...customPoint(), tags: { env: 'prod' } });
@@ -208,9 +228,9 @@ describe('createDatadogMetricsEncoder: batches', () => {
 
     const body = encoder.assemble(encoded.map((e) => e.value));
 
-    expect(JSON.parse(body).series.map((s: { metric: string; points: unknown[] }) => [s.metric, s.points.length])).toEqual([
-      ['aws.lambda.enhanced.duration', 1],
-      ['orders.created', 2],
+    expect(JSON.parse(body).series.map((s: { metric: string; points: unknown[] }) => [s.metric, s.points])).toEqual([
+      ['aws.lambda.enhanced.duration', [[1704067200, [0.10225]]]],
+      ['orders.created', [[1704067200, [1, 2]]]],
     ]);
     const bound = encoder.framingBytes + encoded.reduce((n, e) => n + (e.bytes ?? Number.NaN), 0) + 2 * encoder.separatorBytes;
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(bound);
@@ -354,11 +374,11 @@ describe('createDatadogMetricsEncoder: the points of a REPORT as one group', () 
     await deliverer.finish();
 
     const series = (JSON.parse(bodies[0] ?? '{}') as { series: Array<{ metric: string; points: unknown[] }> }).series;
-    expect(series.map((s) => [s.metric, s.points.length])).toEqual([
-      ['aws.lambda.enhanced.invocations', 2],
-      ['aws.lambda.enhanced.duration', 1],
-      ['aws.lambda.enhanced.billed_duration', 2],
-      ['aws.lambda.enhanced.memorysize', 2],
+    expect(series.map((s) => [s.metric, s.points])).toEqual([
+      ['aws.lambda.enhanced.invocations', [[1704067200, [1, 1]]]],
+      ['aws.lambda.enhanced.duration', [[1704067200, [0.10225]]]],
+      ['aws.lambda.enhanced.billed_duration', [[1704067200, [0.103, 0.103]]]],
+      ['aws.lambda.enhanced.memorysize', [[1704067200, [128, 128]]]],
     ]);
     expect([counters.get('forwarded'), counters.get('rejected', { reason: 'invalid_value' })]).toEqual([7, 1]);
   });
