@@ -53,16 +53,24 @@ export class StreamingCompressor {
     this.used = this.buf.write(head);
   }
 
-  /** Appends `separator` then `text`; returns the UTF-8 bytes of `text`. */
-  append(separator: string, text: string): number {
+  /**
+   * Appends `separator`, `text` and `tail` (bytes already encoded: a suffix many items share);
+   * returns the bytes of text and tail.
+   */
+  append(separator: string, text: string, tail?: Uint8Array): number {
+    const tailBytes = tail === undefined ? 0 : tail.length;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case.
-    this.reserve(separator.length * 3 + text.length * 3);
+    this.reserve(separator.length * 3 + text.length * 3 + tailBytes);
     this.lastStart = this.used;
     if (separator !== '') this.used += this.buf.write(separator, this.used);
     this.lastText = this.used;
     const n = this.buf.write(text, this.used);
     this.used += n;
-    return n;
+    if (tail !== undefined) {
+      this.buf.set(tail, this.used);
+      this.used += tailBytes;
+    }
+    return n + tailBytes;
   }
 
   /** Removes the last append and returns its text's bytes (a copy). */

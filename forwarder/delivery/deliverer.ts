@@ -137,7 +137,8 @@ export class Deliverer {
     let bytes: number;
     if (batch.compressor !== undefined) {
       // Written into the compressed body first: the write counts the bytes.
-      bytes = batch.compressor.append(separator > 0 ? (encoder.framing?.separator ?? '') : '', r.value as string);
+      const sep = separator > 0 ? (encoder.framing?.separator ?? '') : '';
+      bytes = r.split === undefined ? batch.compressor.append(sep, r.value as string) : batch.compressor.append(sep, r.split.text, r.split.tail);
       if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
         const taken = batch.compressor.takeBack();
         wait = this.cut(lane, signal, batch) ?? wait;

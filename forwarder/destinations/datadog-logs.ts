@@ -106,7 +106,9 @@ interface SharedEntry {
   readonly tags: readonly string[];
   readonly source: string;
   readonly service: string | undefined;
-  readonly json: string;
+  /** `,<shared fields>}`: what ends every item of the resource, as text and as UTF-8. */
+  readonly tail: string;
+  readonly tailBytes: Buffer;
 }
 
 export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<string> {
@@ -115,22 +117,23 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
   const shared = new WeakMap<object, SharedEntry>();
   // The records of a batch come one after another with the same resource: the last hit first.
   let last: SharedEntry | undefined;
-  const sharedJson = (r: LogRecord): string => {
+  const sharedOf = (r: LogRecord): SharedEntry => {
     const hit = last !== undefined && last.resource === r.resource ? last : shared.get(r.resource);
     if (hit !== undefined && hit.tags === r.tags && hit.source === r.source && hit.service === r.service) {
       last = hit;
-      return hit.json;
+      return hit;
     }
-    const entry: SharedEntry = { resource: r.resource, tags: r.tags, source: r.source, service: r.service, json: JSON.stringify(sharedFields(r, o)).slice(1, -1) };
+    const tail = `,${JSON.stringify(sharedFields(r, o)).slice(1, -1)}}`;
+    const entry: SharedEntry = { resource: r.resource, tags: r.tags, source: r.source, service: r.service, tail, tailBytes: Buffer.from(tail) };
     shared.set(r.resource, entry);
     last = entry;
-    return entry.json;
+    return entry;
   };
   // Attribute names repeat from line to line: their JSON is made once.
   const keyJson = new Map<string, string>();
   // Built by hand rather than through an object and JSON.stringify: the same bytes, fewer
-  // allocations on the hottest path of the forwarder.
-  const itemJson = (r: LogRecord, message: string): string => {
+  // allocations on the hottest path of the forwarder. The item without its shared tail.
+  const itemHead = (r: LogRecord, message: string): string => {
     let json = `{"message":${JSON.stringify(message)},"timestamp":${msText(r.timestamp)}`;
     if (r.level !== undefined) json += `,"status":${JSON.stringify(STATUS[r.level] ?? r.level.toLowerCase())}`;
     for (const key in r.attributes) {
@@ -152,8 +155,9 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
         if (span !== undefined) json += `,"dd.span_id":"${span}"`;
       }
     }
-    return `${json},${sharedJson(r)}}`;
+    return json;
   };
+  const itemJson = (r: LogRecord, message: string): string => itemHead(r, message) + sharedOf(r).tail;
   return {
     limits: DATADOG_LOG_LIMITS,
     framingBytes: 2,
@@ -161,10 +165,12 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
     framing: { head: '[', separator: ',', tail: ']' },
     encode(t: Telemetry): Encoded<string> {
       if (t.type !== 'log') return { ok: false, reason: 'not_a_log' };
-      let json = itemJson(t, t.message);
+      const head = itemHead(t, t.message);
+      const tail = sharedOf(t);
+      let json = head + tail.tail;
       // UTF-8 takes at most 3 bytes per UTF-16 unit: most items are surely within the limit,
-      // and delivery counts their bytes as it writes them.
-      if (json.length * 3 <= maxItemBytes) return { ok: true, value: json };
+      // and delivery counts their bytes as it writes them (the shared tail already encoded).
+      if (json.length * 3 <= maxItemBytes) return { ok: true, value: json, split: { text: head, tail: tail.tailBytes } };
       let bytes = Buffer.byteLength(json);
       if (bytes <= maxItemBytes) return { ok: true, value: json, bytes };
       // JSON escaping grows a message unevenly (a quote or tab takes 2 bytes, a control character

@@ -18,7 +18,17 @@ export type Encoded<E> =
    * `bytes`: the item's size in the body; a text encoder may leave it out (then delivery counts
    * the value's UTF-8 bytes, as it writes them when it compresses on the fly).
    */
-  | { readonly ok: true; readonly value: E; readonly bytes?: number; readonly truncated?: boolean }
+  | {
+      readonly ok: true;
+      readonly value: E;
+      readonly bytes?: number;
+      readonly truncated?: boolean;
+      /**
+       * A text value as its own part and a suffix already encoded (shared by many items): what
+       * delivery writes instead of encoding the whole value. `text` + the tail = `value`.
+       */
+      readonly split?: { readonly text: string; readonly tail: Uint8Array };
+    }
   | { readonly ok: false; readonly reason: string };
 
 export interface SignalEncoder<E = unknown> {

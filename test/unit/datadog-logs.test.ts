@@ -126,6 +126,15 @@ describe('intake item', () => {
     expect([parsed['dd.trace_id'], parsed['dd.span_id']]).toEqual(['11803532876627986230', '67667974448284343']);
   });
 
+  it('gives delivery the item as its own text and the shared tail already encoded', () => {
+    const enc = createDatadogLogEncoder({ tags: ['env:prod'] });
+    const batch = records(loadPayload('lambda-node'));
+    const [a, b] = [2, 3].map((i) => enc.encode({ ...(batch[i] as LogRecord), message: `é ${i}` }));
+    if (!a?.ok || !b?.ok || a.split === undefined || b.split === undefined) throw new Error('expected split items');
+    expect(a.split.text + Buffer.from(a.split.tail).toString('utf8')).toBe(a.value);
+    expect(b.split.tail).toBe(a.split.tail);
+  });
+
   it('leaves the byte count of an item far below the limit to delivery', () => {
     const r = { ...record('lambda-node', 2), message: 'café ☕ 🚀 "quoted"\ttab \u0001' };
     const encoded = createDatadogLogEncoder({ tags: [] }).encode(r);
