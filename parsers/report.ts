@@ -192,10 +192,15 @@ function setField(r: ReportDraft, label: string, message: string, start: number,
 
 const LABELS = Object.keys(TEXT_METRIC).concat(['Status', 'Error Type', 'XRAY TraceId', 'SegmentId', 'Sampled']);
 
+/** Known labels by length (and first character where two share a length). */
+const LABELS_BY_LENGTH = new Map<number, string[]>();
+for (const label of LABELS) LABELS_BY_LENGTH.set(label.length, [...(LABELS_BY_LENGTH.get(label.length) ?? []), label]);
+
 /** The known label spanning [from, colon), compared in place (no slice of the label). */
 function labelAt(message: string, from: number, colon: number): string | undefined {
-  const length = colon - from;
-  for (const label of LABELS) if (label.length === length && message.startsWith(label, from)) return label;
+  const candidates = LABELS_BY_LENGTH.get(colon - from);
+  if (candidates === undefined) return undefined;
+  for (const label of candidates) if (message.startsWith(label, from)) return label;
   return undefined;
 }
 
@@ -362,7 +367,7 @@ function parseTextStart(message: string): StartLine | undefined {
     while (ve < message.length && message.charCodeAt(ve) > 32) ve++;
     if (ve > v + 9) version = message.slice(v + 9, ve);
   }
-  return { kind: 'start', format: 'text', requestId, ...(version !== undefined && { version }) };
+  return version === undefined ? { kind: 'start', format: 'text', requestId } : { kind: 'start', format: 'text', requestId, version };
 }
 
 function parseTextEnd(message: string): EndLine | undefined {
