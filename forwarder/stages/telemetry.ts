@@ -52,6 +52,9 @@ class BoundedMap<V> {
   get(key: string): V | undefined {
     return this.map.get(key);
   }
+  get size(): number {
+    return this.map.size;
+  }
   has(key: string): boolean {
     return this.map.has(key);
   }
@@ -292,6 +295,7 @@ function assignTrace(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): v
 }
 
 function invocationTraceOf(r: LogRecord, invocationTrace: BoundedMap<TraceContext>): void {
+  if (invocationTrace.size === 0) return; // no invocation named a trace (no X-Ray): nothing to look up
   const requestId = invocationIdOf(r);
   const t = requestId === undefined ? undefined : invocationTrace.get(requestId);
   if (t !== undefined) applyTrace(r, t);
