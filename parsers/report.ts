@@ -232,10 +232,16 @@ function readTabFields(message: string, from: number, r: ReportDraft): void {
   }
 }
 
+const ID_ENDS = ['\t', ' ', '\n', '\r'];
+
 function parseTextReport(message: string): ReportLine | undefined {
   const at = 18; // 'REPORT RequestId: '.length
-  let end = at;
-  while (end < message.length && message.charCodeAt(end) > 32) end++;
+  // The id ends at the first TAB (the usual layout), space or newline: native scans.
+  let end = message.length;
+  for (const c of ID_ENDS) {
+    const i = message.indexOf(c, at);
+    if (i >= 0 && i < end) end = i;
+  }
   if (end === at) return undefined;
   const r: ReportDraft = { kind: 'report', format: 'text', requestId: message.slice(at, end), metrics: {} };
   if (message.charCodeAt(end) === 9) {
