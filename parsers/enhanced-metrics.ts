@@ -139,6 +139,12 @@ function shapeOf(mask: number): { readonly names: readonly string[]; readonly un
 
 const BIT = Object.fromEntries(ENHANCED_METRICS.map((m, i) => [m, 1 << i])) as Record<EnhancedMetric, number>;
 
+/** Adds a metric's value; returns the mask with the metric's bit (a function, not a closure per call). */
+function put(values: number[], mask: number, metric: EnhancedMetric, value: number): number {
+  values.push(value);
+  return mask | BIT[metric];
+}
+
 /**
  * The enhanced metrics of one REPORT, as one group of points. Every point shares one frozen tags
  * object (tags are replaced, never mutated, downstream, and destinations serialize a shared
@@ -157,51 +163,23 @@ export function reportMetricGroup(
   // Pushed in ENHANCED_METRICS order, so that the shape's names line up with the values.
   const values: number[] = [1];
   let mask = BIT.invocations;
-  if (m.durationMs !== undefined) {
-    mask |= BIT.duration;
-    values.push(seconds(m.durationMs));
-  }
-  if (m.billedDurationMs !== undefined) {
-    mask |= BIT.billed_duration;
-    values.push(seconds(m.billedDurationMs));
-  }
-  if (m.initDurationMs !== undefined) {
-    mask |= BIT.init_duration;
-    values.push(seconds(m.initDurationMs));
-  }
-  if (m.restoreDurationMs !== undefined) {
-    mask |= BIT.restore_duration;
-    values.push(seconds(m.restoreDurationMs));
-  }
-  if (m.maxMemoryUsedMB !== undefined) {
-    mask |= BIT.max_memory_used;
-    values.push(m.maxMemoryUsedMB);
-  }
-  if (m.memorySizeMB !== undefined) {
-    mask |= BIT.memorysize;
-    values.push(m.memorySizeMB);
-  }
+  if (m.durationMs !== undefined) mask = put(values, mask, 'duration', seconds(m.durationMs));
+  if (m.billedDurationMs !== undefined) mask = put(values, mask, 'billed_duration', seconds(m.billedDurationMs));
+  if (m.initDurationMs !== undefined) mask = put(values, mask, 'init_duration', seconds(m.initDurationMs));
+  if (m.restoreDurationMs !== undefined) mask = put(values, mask, 'restore_duration', seconds(m.restoreDurationMs));
+  if (m.maxMemoryUsedMB !== undefined) mask = put(values, mask, 'max_memory_used', m.maxMemoryUsedMB);
+  if (m.memorySizeMB !== undefined) mask = put(values, mask, 'memorysize', m.memorySizeMB);
   if (m.billedDurationMs !== undefined && m.memorySizeMB !== undefined) {
     const usage = {
       billedDurationMs: m.billedDurationMs,
       memorySizeMB: m.memorySizeMB,
       ...(m.billedRestoreDurationMs !== undefined && { billedRestoreDurationMs: m.billedRestoreDurationMs }),
     };
-    mask |= BIT.estimated_cost;
-    values.push(estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region)));
+    mask = put(values, mask, 'estimated_cost', estimateCost(usage, ctx.architecture, ratesFor(prices, ctx.region)));
   }
-  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) {
-    mask |= BIT.errors;
-    values.push(1);
-  }
-  if (report.status === 'timeout' && (count === undefined || count('timeouts'))) {
-    mask |= BIT.timeouts;
-    values.push(1);
-  }
-  if (report.errorType === OOM_ERROR_TYPE && (count === undefined || count('out_of_memory'))) {
-    mask |= BIT.out_of_memory;
-    values.push(1);
-  }
+  if (report.status !== undefined && ERROR_STATUSES.has(report.status)) mask = put(values, mask, 'errors', 1);
+  if (report.status === 'timeout' && (count === undefined || count('timeouts'))) mask = put(values, mask, 'timeouts', 1);
+  if (report.errorType === OOM_ERROR_TYPE && (count === undefined || count('out_of_memory'))) mask = put(values, mask, 'out_of_memory', 1);
   const { names, units } = shapeOf(mask);
   return { type: 'metrics', names, values, units, timestamp: ctx.timestamp, kind: 'distribution', tags: shared, input: ctx.input };
 }

@@ -47,6 +47,24 @@ function customPoint(): MetricPoint {
   };
 }
 
+/** A deliverer sending metrics through the Datadog encoder to a destination that keeps each body. */
+function capturing(): { bodies: string[]; counters: Counters; deliverer: Deliverer } {
+  const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
+  const bodies: string[] = [];
+  const destination: Destination = {
+    name: 'capture',
+    compression: () => 'none',
+    encoder: (signal) => (signal === 'metrics' ? encoder : undefined),
+    send: async (_signal, body) => {
+      bodies.push(Buffer.from(body).toString('utf8'));
+      return { kind: 'ok' };
+    },
+  };
+  const counters = new Counters();
+  const options = { concurrency: 2, requestTimeoutMs: 1_000, maxRetries: 0, retryBaseDelayMs: 1, deadline: () => Number.MAX_SAFE_INTEGER, counters };
+  return { bodies, counters, deliverer: new Deliverer([destination], options) };
+}
+
 /** A point encoded alone: the text of its own series (what assemble writes for it), and its bytes. */
 function encodeOk(encoder: DatadogMetricsEncoder, item: MetricPoint): { value: string; bytes: number } {
   const r = encoder.encode(item);
@@ -255,26 +273,7 @@ describe('createDatadogMetricsEncoder: batches', () => {
   });
 
   test('the deliverer cuts batches that each stay within the byte limit and lose no point', async () => {
-    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
-    const bodies: string[] = [];
-    const destination: Destination = {
-      name: 'capture',
-      compression: () => 'none',
-      encoder: (signal) => (signal === 'metrics' ? encoder : undefined),
-      send: async (_signal, body) => {
-        bodies.push(Buffer.from(body).toString('utf8'));
-        return { kind: 'ok' };
-      },
-    };
-    const counters = new Counters();
-    const deliverer = new Deliverer([destination], {
-      concurrency: 2,
-      requestTimeoutMs: 1_000,
-      maxRetries: 0,
-      retryBaseDelayMs: 1,
-      deadline: () => Number.MAX_SAFE_INTEGER,
-      counters,
-    });
+    const { bodies, counters, deliverer } = capturing();
     // ~1 KB per point: 4,000 points exceed the 3,200,000-byte cap well before the 10,000-series cap.
     const padding = 'x'.repeat(900);
     const total = 4_000;
@@ -355,19 +354,7 @@ describe('createDatadogMetricsEncoder: the points of a REPORT as one group', () 
   });
 
   test('through the deliverer, a group counts as its points and a bad point is refused alone', async () => {
-    const encoder = createDatadogMetricsEncoder({ tags: BASE_TAGS });
-    const bodies: string[] = [];
-    const destination: Destination = {
-      name: 'capture',
-      compression: () => 'none',
-      encoder: (signal) => (signal === 'metrics' ? encoder : undefined),
-      send: async (_signal, body) => {
-        bodies.push(Buffer.from(body).toString('utf8'));
-        return { kind: 'ok' };
-      },
-    };
-    const counters = new Counters();
-    const deliverer = new Deliverer([destination], { concurrency: 1, requestTimeoutMs: 1_000, maxRetries: 0, retryBaseDelayMs: 1, deadline: () => Number.MAX_SAFE_INTEGER, counters });
+    const { bodies, counters, deliverer } = capturing();
 
     deliverer.push(reportGroup());
     deliverer.push(reportGroup({ values: [1, Number.POSITIVE_INFINITY, 0.103, 128] }));
