@@ -1,8 +1,10 @@
 /**
  * Raw batches → telemetry → the sink. For each batch: skip the forwarder's own log group,
- * build records, run the stages (telemetry extraction, filtering, scrubbing — in that order, so
- * metrics come from lines that filtering drops and nothing leaves unscrubbed), then push every
- * item, waiting when the sink applies back-pressure.
+ * build records, run the stages (telemetry extraction over the whole batch, then filtering and
+ * scrubbing — in that order, so metrics come from lines that filtering drops and nothing leaves
+ * unscrubbed), then push every item, waiting when the sink applies back-pressure. Filtering,
+ * scrubbing and pushing go slice by slice (see runBatch); the stages see each slice with the
+ * batch's context object.
  */
 import type { Counters } from './accounting.js';
 import type { Deliverer } from './delivery/deliverer.js';

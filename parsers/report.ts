@@ -22,7 +22,7 @@
  * Fields may be missing (partial records): every metric is optional; only the request id is
  * required for a REPORT. Unknown fields are ignored, so new ones do not break parsing.
  */
-import { isRequestId } from './lambda-line.js';
+import { isRequestId, tokenEnd } from './lambda-line.js';
 import { rootFromTraceHeader } from './trace-ids.js';
 
 export interface ReportMetrics {
@@ -232,16 +232,9 @@ function readTabFields(message: string, from: number, r: ReportDraft): void {
   }
 }
 
-const ID_ENDS = ['\t', ' ', '\n', '\r'];
-
 function parseTextReport(message: string): ReportLine | undefined {
   const at = 18; // 'REPORT RequestId: '.length
-  // The id ends at the first TAB (the usual layout), space or newline: native scans.
-  let end = message.length;
-  for (const c of ID_ENDS) {
-    const i = message.indexOf(c, at);
-    if (i >= 0 && i < end) end = i;
-  }
+  const end = tokenEnd(message, at);
   if (end === at) return undefined;
   const r: ReportDraft = { kind: 'report', format: 'text', requestId: message.slice(at, end), metrics: {} };
   if (message.charCodeAt(end) === 9) {
@@ -362,8 +355,7 @@ function parseJsonPlatform(json: Record<string, unknown>): PlatformLine | undefi
 
 function parseTextStart(message: string): StartLine | undefined {
   const at = 17; // 'START RequestId: '.length
-  let end = at;
-  while (end < message.length && message.charCodeAt(end) > 32) end++;
+  const end = tokenEnd(message, at);
   const requestId = message.slice(at, end);
   if (requestId === '') return undefined;
   const v = message.indexOf('Version: ', end);
@@ -378,8 +370,7 @@ function parseTextStart(message: string): StartLine | undefined {
 
 function parseTextEnd(message: string): EndLine | undefined {
   const at = 15; // 'END RequestId: '.length
-  let end = at;
-  while (end < message.length && message.charCodeAt(end) > 32) end++;
+  const end = tokenEnd(message, at);
   return end === at ? undefined : { kind: 'end', format: 'text', requestId: message.slice(at, end) };
 }
 

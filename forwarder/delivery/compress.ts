@@ -17,6 +17,8 @@ export async function compressBody(body: Uint8Array, compression: Compression, l
   return body;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** First size of the buffer an item is written into. */
 const INITIAL = 128 * 1024;
 /** Past this much waiting in the buffer, it goes to zlib whether or not the event loop turns. */
@@ -28,7 +30,8 @@ const MAX_PENDING = 1024 * 1024;
  * pool one write at a time and takes the next write only when the event loop turns, so what
  * was written since the last turn goes to zlib as one write just before the next (`handOver`,
  * called by delivery): zlib then works on it while the main thread encodes the next items. The
- * last item appended can be taken back (it did not fit the batch) until the next append.
+ * last item appended can be taken back (it did not fit the batch) until the next append or
+ * hand-over.
  */
 export class StreamingCompressor {
   private readonly z: ReturnType<typeof createGzip>;
@@ -49,7 +52,7 @@ export class StreamingCompressor {
     });
     // The result is awaited only when the batch is sent; until then an error must not go unhandled.
     this.done.catch(() => {});
-    this.buf = Buffer.allocUnsafe(INITIAL);
+    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, head.length * 3));
     this.used = this.buf.write(head);
   }
 
@@ -82,11 +85,10 @@ export class StreamingCompressor {
     return text;
   }
 
-  /** Appends bytes already encoded (an item taken back from another body). */
-  appendBytes(separator: string, bytes: Uint8Array): void {
-    this.reserve(separator.length * 3 + bytes.length);
+  /** Appends bytes already encoded (an item taken back from another body, as its first item). */
+  appendBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
     this.lastStart = this.used;
-    if (separator !== '') this.used += this.buf.write(separator, this.used);
     this.lastText = this.used;
     this.buf.set(bytes, this.used);
     this.used += bytes.length;
@@ -96,7 +98,10 @@ export class StreamingCompressor {
     this.reserve(tail.length * 3);
     this.used += this.buf.write(tail, this.used);
     this.z.end(this.buf.subarray(0, this.used));
+    // zlib holds that last buffer until it is done; this object lets go of it now.
+    this.buf = EMPTY;
     this.used = 0;
+    this.lastStart = -1;
     return this.done;
   }
 
@@ -105,7 +110,7 @@ export class StreamingCompressor {
     if (this.used === 0) return;
     this.z.write(this.buf.subarray(0, this.used));
     // zlib keeps that buffer until it is done with it: the next items go into a new one.
-    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, this.buf.length));
+    this.buf = Buffer.allocUnsafe(INITIAL);
     this.used = 0;
     this.lastStart = -1;
   }

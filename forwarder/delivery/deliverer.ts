@@ -143,10 +143,10 @@ export class Deliverer {
         const taken = batch.compressor.takeBack();
         wait = this.cut(lane, signal, batch) ?? wait;
         batch = this.open(lane, signal, encoder);
-        batch.compressor?.appendBytes('', taken);
+        batch.compressor?.appendBytes(taken);
       }
     } else {
-      bytes = r.bytes ?? Buffer.byteLength(r.value as string);
+      bytes = r.bytes ?? textBytes(r.value);
       if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
         wait = this.cut(lane, signal, batch) ?? wait;
         batch = this.open(lane, signal, encoder);
@@ -201,7 +201,9 @@ export class Deliverer {
     lane.inFlight++;
     const framing = lane.encoders.get(signal)?.framing;
     const compressed = batch.compressor !== undefined && framing !== undefined ? batch.compressor.end(framing.tail) : undefined;
-    const task = this.deliver(lane, signal, batch, compressed).finally(() => {
+    // Only the values go on: the batch (and its compressor's buffer) can be collected.
+    const part: Part = { values: batch.values, inputs: batch.inputs, counts: batch.counts };
+    const task = this.deliver(lane, signal, part, compressed).finally(() => {
       lane.inFlight--;
       this.tasks.delete(task);
       lane.waiters.shift()?.();
@@ -252,6 +254,7 @@ export class Deliverer {
     }
     if ((result.kind === 'split' || (result.kind === 'reject' && result.badInput)) && values.length > 1) {
       // Too large, or refused as bad input: bisect, so one bad item cannot take the others with it.
+      // (A value is the smallest part: a REPORT's group of points is refused together.)
       // One half after the other, inside this batch's slot: bisection never adds requests in flight.
       const mid = Math.ceil(values.length / 2);
       await this.deliver(lane, signal, { values: values.slice(0, mid), inputs: inputs.slice(0, mid), counts: counts.slice(0, mid) });
@@ -281,6 +284,12 @@ export class Deliverer {
     for (const input of perInput.keys()) if (input !== NO_INPUT) this.failedInputs.add(input);
     this.o.log?.('error', 'batch could not be delivered', { ...where, items, reason: result.reason });
   }
+}
+
+/** The UTF-8 size of a text value whose encoder left its size to delivery. */
+function textBytes(value: unknown): number {
+  if (typeof value !== 'string') throw new TypeError('an encoder left out the size of a value that is not text');
+  return Buffer.byteLength(value);
 }
 
 function sum(counts: readonly number[]): number {

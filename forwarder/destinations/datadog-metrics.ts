@@ -135,8 +135,8 @@ export interface EncodedGroup {
 
 export type EncodedPoint = EncodedSingle | EncodedGroup;
 
-/** The longest text of a JS number (`-1.2345678901234567e-123`): bounds a value not yet printed. */
-const MAX_NUMBER_TEXT = 24;
+/** The longest text of a JS number (`-0.0000012345678901234567`, 25): bounds a value not yet printed. */
+const MAX_NUMBER_TEXT = 25;
 
 /** The encoder; its body is text. */
 export interface DatadogMetricsEncoder extends SignalEncoder<EncodedPoint> {

@@ -18,12 +18,19 @@
 import { parseJsonObject } from '../../parsers/json-object.js';
 import type { Scrubber } from '../../parsers/scrub/index.js';
 import type { Attributes, LogRecord, MetricGroup, MetricPoint, Span, Telemetry } from '../model.js';
-import type { Stage } from './stage.js';
+import type { ChunkContext, Stage } from './stage.js';
 
 export function createScrubStage(scrubber: Scrubber): Stage {
   if (scrubber.empty) return (items) => items;
-  return (items: Telemetry[]): Telemetry[] => {
-    const pass = new ChunkScrub(scrubber);
+  // One pass per batch, also when the pipeline hands the batch over in slices: what is shared
+  // (a resource, tags) is scrubbed, replaced and counted once.
+  const passes = new WeakMap<ChunkContext, ChunkScrub>();
+  return (items: Telemetry[], ctx: ChunkContext): Telemetry[] => {
+    let pass = passes.get(ctx);
+    if (pass === undefined) {
+      pass = new ChunkScrub(scrubber);
+      passes.set(ctx, pass);
+    }
     for (const item of items) {
       if (item.type === 'log') pass.log(item);
       else if (item.type === 'metric' || item.type === 'metrics') pass.metric(item);

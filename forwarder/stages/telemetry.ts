@@ -92,7 +92,6 @@ function enhancedContext(base: ChunkFacts, r: LogRecord, baseTags: Readonly<Reco
   return c;
 }
 
-
 /** The record's tags under the point's own (the point's win on a clash). */
 function withTags(point: MetricPoint, recordTags: Readonly<Record<string, string>> | undefined): MetricPoint {
   // Object.assign, not `{ ...a, ...b }`: V8 (Node 20) takes a slow path for two spreads in one
@@ -186,9 +185,10 @@ export function createTelemetryStage(options: TelemetryStageOptions): Stage {
         reportTagSets.set(key, tagSets);
       }
       // (memory size, cold start) as one number: a number key hashes without making a string.
-      const memory = p.metrics.memorySizeMB ?? -1;
-      if (!Number.isInteger(memory)) return Object.freeze(reportTags(p, ectx));
-      const variant = memory * 2 + (isColdStart(p) ? 1 : 0);
+      // Only for the memory sizes Lambda has (small whole numbers); anything else is not cached.
+      const memory = p.metrics.memorySizeMB;
+      if (memory !== undefined && !(Number.isSafeInteger(memory) && memory >= 0 && memory < 2 ** 40)) return Object.freeze(reportTags(p, ectx));
+      const variant = (memory ?? -1) * 2 + (isColdStart(p) ? 1 : 0);
       let tags = tagSets.get(variant);
       if (tags === undefined) {
         if (tagSets.size >= 64) tagSets.clear(); // memory sizes of one function: a handful

@@ -52,8 +52,14 @@ describe('platform text lines', () => {
     expect(lineFacts('START RequestId: not-a-request-id Version: $LATEST')).toEqual({ platform: 'start' });
   });
 
-  it('a 36-character token without the dashes of a UUID is not an id', () => {
+  it('a 36-character token that is not hex digits and dashes is not an id', () => {
     expect(lineFacts(`END RequestId: ${'x'.repeat(36)}`)).toEqual({ platform: 'end' });
+    expect(lineFacts('END RequestId: zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz')).toEqual({ platform: 'end' });
+  });
+
+  it('an id is the UUID at its place, whatever follows it', () => {
+    expect(lineFacts(`START RequestId: ${ID}\rVersion: 1`)).toEqual({ platform: 'start', requestId: ID });
+    expect(lineFacts(`END RequestId: ${ID},`)).toEqual({ platform: 'end', requestId: ID });
   });
 
   it('an END line keeps its id when CloudWatch kept the newline', () => {

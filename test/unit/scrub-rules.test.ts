@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Counters } from '../../forwarder/accounting.js';
-import type { LogRecord, MetricPoint, Span } from '../../forwarder/model.js';
+import type { LogRecord, MetricGroup, MetricPoint, Span } from '../../forwarder/model.js';
 import { createScrubStage, scrubString } from '../../forwarder/stages/scrub.js';
 import {
   type BuiltinRuleName,
@@ -206,6 +206,20 @@ describe('createScrubStage', () => {
     expect(c.resource).toBe(RESOURCE);
   });
 
+  it('scrubs and counts a shared resource once per batch when the batch comes in slices', () => {
+    const scrubber = defaults();
+    const stage = createScrubStage(scrubber);
+    const batch = { ...ctx, counters: new Counters() };
+    const shared = Object.freeze({ 'aws.s3.key': 'dumps/password=hunter2/part-0.gz' });
+    const first = [record('a', { resource: shared }), record('b', { resource: shared })];
+    const second = [record('c', { resource: shared })];
+    stage(first, batch);
+    stage(second, batch);
+    expect(second[0]?.resource).toBe(first[0]?.resource);
+    // The shared resource once, the shared tag list once, the token in each record's own http.url.
+    expect(scrubber.redactions()).toEqual({ secret_key_value: 1 + 1 + 3 });
+  });
+
   it('re-parses the JSON view of a message it changed', () => {
     const message = '{"user":"bob","password":"hunter2"}';
     const r = record(message, { json: JSON.parse(message) as Record<string, unknown> });
@@ -229,8 +243,10 @@ describe('createScrubStage', () => {
       metrics: { n: 1 },
       input: 0,
     };
-    createScrubStage(defaults())([metric, span], ctx);
+    const group: MetricGroup = { type: 'metrics', names: ['a', 'b'], values: [1, 2], units: ['1', '1'], timestamp: 0, kind: 'distribution', tags: { url: 'postgres://u:pw1234@db/x' }, input: 0 };
+    createScrubStage(defaults())([metric, span, group], ctx);
     expect(metric.tags).toEqual({ url: `postgres://u:${REDACTED}@db/x`, env: 'prod' });
+    expect(group.tags).toEqual({ url: `postgres://u:${REDACTED}@db/x` });
     expect([span.name, span.resource, span.attributes['http.url'], span.attributes['db.user']]).toEqual([
       `GET /x?api_key=${REDACTED}`,
       `GET /x?api_key=${REDACTED}`,
