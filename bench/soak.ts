@@ -22,14 +22,14 @@
  *
  *   node --expose-gc --import tsx bench/soak.ts [invocations]
  */
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig } from '../forwarder/config/index.js';
 import { Forwarder } from '../forwarder/forwarder.js';
 import type { Logger } from '../forwarder/logger.js';
+import { startLoopbackServer } from '../test/helpers/loopback-server.js';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { rng } from './workload.js';
 
@@ -116,7 +116,7 @@ const MAX_HEAP_SLOPE_KB_PER_1K = 256;
 
 interface FlakyIntake {
   readonly url: string;
-  readonly stats: { connections: number; requests: number; resets: number; failures: number; arrivals: number };
+  readonly stats: { readonly connections: number; requests: number; resets: number; failures: number; arrivals: number };
   /** Arrivals per line index (saturating at 255). */
   readonly arrived: Uint8Array;
   healthy: boolean;
@@ -131,8 +131,15 @@ interface FlakyIntake {
 async function startFlakyIntake(totalLines: number, linesPerId: number, o: { failShare: number; resetShare: number; seed: number }): Promise<FlakyIntake> {
   const random = rng(o.seed);
   const arrived = new Uint8Array(totalLines);
-  const stats = { connections: 0, requests: 0, resets: 0, failures: 0, arrivals: 0 };
-  const sockets = new Set<Socket>();
+  const stats = {
+    get connections() {
+      return server.connections;
+    },
+    requests: 0,
+    resets: 0,
+    failures: 0,
+    arrivals: 0,
+  };
   const answer = (res: ServerResponse, status: number, body: string) => {
     // Headers and body in one write (TOOLCHAIN.md: a split write stalls on delayed ACKs).
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
@@ -143,10 +150,7 @@ async function startFlakyIntake(totalLines: number, linesPerId: number, o: { fai
     stats,
     arrived,
     healthy: false,
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => server.stop(),
   };
   const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     stats.requests++;
@@ -175,21 +179,8 @@ async function startFlakyIntake(totalLines: number, linesPerId: number, o: { fai
     }
     answer(res, 202, '{}');
   };
-  const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-    req.on('error', () => {
-      // The client went away mid-body; nothing to answer.
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    stats.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(intake, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  const server = await startLoopbackServer(handle);
+  return Object.assign(intake, { url: server.url });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -192,7 +192,7 @@ function setField(r: ReportDraft, label: string, message: string, start: number,
 
 const LABELS = Object.keys(TEXT_METRIC).concat(['Status', 'Error Type', 'XRAY TraceId', 'SegmentId', 'Sampled']);
 
-/** Known labels by length (and first character where two share a length). */
+/** Known labels by length (two share a length: both are tried). */
 const LABELS_BY_LENGTH = new Map<number, string[]>();
 for (const label of LABELS) LABELS_BY_LENGTH.set(label.length, [...(LABELS_BY_LENGTH.get(label.length) ?? []), label]);
 
@@ -223,9 +223,7 @@ function readTabFields(message: string, from: number, r: ReportDraft): void {
       while (labelStart < colon && message.charCodeAt(labelStart) === 32) labelStart++;
       const label = labelAt(message, labelStart, colon);
       if (label !== undefined) {
-        let valueEnd = colon + 2;
-        while (valueEnd < end && message.charCodeAt(valueEnd) > 32) valueEnd++;
-        setField(r, label, message, colon + 2, valueEnd);
+        setField(r, label, message, colon + 2, Math.min(tokenEnd(message, colon + 2), end));
       }
     }
     start = end + 1;
@@ -353,18 +351,21 @@ function parseJsonPlatform(json: Record<string, unknown>): PlatformLine | undefi
 
 // ── other text lines ────────────────────────────────────────────────────────
 
+/** The token after the first `label` at or after `from`; undefined when absent or empty. */
+function valueAfter(message: string, label: string, from = 0): string | undefined {
+  const at = message.indexOf(label, from);
+  if (at < 0) return undefined;
+  const start = at + label.length;
+  const end = tokenEnd(message, start);
+  return end > start ? message.slice(start, end) : undefined;
+}
+
 function parseTextStart(message: string): StartLine | undefined {
   const at = 17; // 'START RequestId: '.length
   const end = tokenEnd(message, at);
   const requestId = message.slice(at, end);
   if (requestId === '') return undefined;
-  const v = message.indexOf('Version: ', end);
-  let version: string | undefined;
-  if (v >= 0) {
-    let ve = v + 9;
-    while (ve < message.length && message.charCodeAt(ve) > 32) ve++;
-    if (ve > v + 9) version = message.slice(v + 9, ve);
-  }
+  const version = valueAfter(message, 'Version: ', end);
   return version === undefined ? { kind: 'start', format: 'text', requestId } : { kind: 'start', format: 'text', requestId, version };
 }
 
@@ -375,21 +376,9 @@ function parseTextEnd(message: string): EndLine | undefined {
 }
 
 function parseTextInitStart(message: string): InitStartLine | undefined {
-  const label = 'Runtime Version: ';
-  const at = message.indexOf(label);
-  if (at < 0) return undefined;
-  let end = at + label.length;
-  while (end < message.length && message.charCodeAt(end) > 32) end++;
-  const runtimeVersion = message.slice(at + label.length, end);
-  if (runtimeVersion === '') return undefined;
-  const arnLabel = 'Runtime Version ARN: ';
-  const a = message.indexOf(arnLabel, end);
-  let arn: string | undefined;
-  if (a >= 0) {
-    let ae = a + arnLabel.length;
-    while (ae < message.length && message.charCodeAt(ae) > 32) ae++;
-    if (ae > a + arnLabel.length) arn = message.slice(a + arnLabel.length, ae);
-  }
+  const runtimeVersion = valueAfter(message, 'Runtime Version: ');
+  if (runtimeVersion === undefined) return undefined;
+  const arn = valueAfter(message, 'Runtime Version ARN: ');
   return {
     kind: 'initStart',
     format: 'text',
@@ -403,8 +392,7 @@ const TIMED_OUT = 'Task timed out after ';
 
 function parseTimeout(message: string, at: number): TimeoutLine | undefined {
   const start = at + TIMED_OUT.length;
-  let end = start;
-  while (end < message.length && message.charCodeAt(end) > 32) end++;
+  const end = tokenEnd(message, start);
   const seconds = Number(message.slice(start, end));
   if (!Number.isFinite(seconds) || !message.startsWith(' seconds', end)) return undefined;
   // `<ISO time> <request id> Task timed out…`: the id is the token just before.

@@ -57,8 +57,8 @@ export class StreamingCompressor {
   }
 
   /**
-   * Appends `separator`, `text` and `tail` (bytes already encoded: a suffix many items share);
-   * returns the bytes of text and tail.
+   * Appends `separator`, `text` and `tail` (bytes already encoded: a suffix many items share, or
+   * an item taken back from another body); returns the bytes of text and tail.
    */
   append(separator: string, text: string, tail?: Uint8Array): number {
     const tailBytes = tail === undefined ? 0 : tail.length;
@@ -83,15 +83,6 @@ export class StreamingCompressor {
     this.used = this.lastStart;
     this.lastStart = -1;
     return text;
-  }
-
-  /** Appends bytes already encoded (an item taken back from another body, as its first item). */
-  appendBytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.lastStart = this.used;
-    this.lastText = this.used;
-    this.buf.set(bytes, this.used);
-    this.used += bytes.length;
   }
 
   end(tail: string): Promise<Buffer> {

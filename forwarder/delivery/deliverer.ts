@@ -143,7 +143,7 @@ export class Deliverer {
         const taken = batch.compressor.takeBack();
         wait = this.cut(lane, signal, batch) ?? wait;
         batch = this.open(lane, signal, encoder);
-        batch.compressor?.appendBytes(taken);
+        batch.compressor?.append('', '', taken);
       }
     } else {
       bytes = r.bytes ?? textBytes(r.value);

@@ -19,9 +19,9 @@
  * Every answer is written in one write (headers and body together), so the client is not
  * slowed by delayed ACKs (TOOLCHAIN.md, "HTTP test servers").
  */
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { startLoopbackServer } from './loopback-server.js';
 
 export const LOGS_PATH = '/api/v2/logs';
 export const METRICS_PATH = '/api/v1/distribution_points';
@@ -120,7 +120,6 @@ export async function startIntake(options: IntakeOptions = {}): Promise<Intake> 
   const violations: string[] = [];
   const eventIds = new Set<string>();
   const bodiesByPath = new Map<string, Buffer[]>();
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const pathCounts = new Map<string, number>();
   let duplicates = 0;
@@ -256,28 +255,10 @@ export async function startIntake(options: IntakeOptions = {}): Promise<Intake> 
     return { body, items: doc as LogItem[] };
   };
 
-  const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
-    const receivedAt = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks), receivedAt));
-    req.on('error', () => {
-      // The client went away mid-body (it aborted); nothing to answer.
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     items,
     requests,
     violations,
@@ -292,8 +273,7 @@ export async function startIntake(options: IntakeOptions = {}): Promise<Intake> 
     stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return server.stop();
     },
   };
 }

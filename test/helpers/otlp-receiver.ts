@@ -20,11 +20,11 @@
  * 400, 413 …) or a partial success (200 with `partial_success`), in the request's format.
  * Every answer is written in one write (TOOLCHAIN.md, "HTTP test servers").
  */
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { Signal } from '../../forwarder/model.js';
+import { startLoopbackServer } from './loopback-server.js';
 
 /** The subset of a protobufjs generated message class these tests use. */
 interface MessageType {
@@ -303,7 +303,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const requests: OtlpRecordedRequest[] = [];
   const violations: string[] = [];
   const accepted: Record<Signal, Decoded[]> = { logs: [], metrics: [], traces: [] };
-  const sockets = new Set<Socket>();
   let plan: OtlpPlan | undefined;
   let seq = 0;
   const signalOfPath = new Map<string, Signal>(Object.entries(OTLP_PATHS).map(([s, p]) => [p, s as Signal]));
@@ -354,25 +353,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     answer(res, rec, 200, responseBody(signal, check.format, partial), { 'content-type': contentType });
   };
 
-  const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-    req.on('error', () => {
-      // The client went away mid-body; nothing to answer.
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startLoopbackServer(handle);
+  const url = server.url;
   return {
     url,
     endpoints: { logs: `${url}${OTLP_PATHS.logs}`, metrics: `${url}${OTLP_PATHS.metrics}`, traces: `${url}${OTLP_PATHS.traces}` },
@@ -383,8 +365,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       plan = p;
     },
     stop() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return server.stop();
     },
   };
 }

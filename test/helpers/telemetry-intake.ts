@@ -4,10 +4,10 @@
  * an independent protobufjs decoder for the legacy trace payload, written from the .proto facts
  * in BACKENDS.md §3 (field numbers from Vector's `proto/dd_trace.proto`).
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { startLoopbackServer } from './loopback-server.js';
 
 const PROTO = `
 syntax = "proto3";
@@ -85,33 +85,17 @@ function decompress(encoding: string | undefined, raw: Buffer): Buffer {
 export async function startTelemetryIntake(): Promise<TelemetryIntake> {
   const requests: IntakeRequest[] = [];
   const script: number[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      requests.push({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: decompress(req.headers['content-encoding'], raw),
-        wireBytes: raw.length,
-      });
-      const status = script.shift() ?? 202;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 202 ? '{"status":"ok"}' : '{"errors":["scripted"]}');
+  const server = await startLoopbackServer((req, res, raw) => {
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: decompress(req.headers['content-encoding'], raw),
+      wireBytes: raw.length,
     });
+    const status = script.shift() ?? 202;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(status === 202 ? '{"status":"ok"}' : '{"errors":["scripted"]}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    script,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { url: server.url, requests, script, close: () => server.stop() };
 }
