@@ -16,6 +16,7 @@ import type { Attributes, LogRecord, Telemetry } from '../model.js';
 import type { HttpAnswer } from '../delivery/http.js';
 import { parseRetryAfter } from '../delivery/http.js';
 import type { Encoded, SendResult, SignalEncoder } from './destination.js';
+import { jsonString } from './json-text.js';
 
 export const DATADOG_LOG_LIMITS = {
   maxItems: 1_000,
@@ -111,6 +112,13 @@ interface SharedEntry {
   readonly tailBytes: Buffer;
 }
 
+/** An attribute name as JSON (`,"name":`), and the JSON of the last string value seen under it. */
+interface FieldText {
+  readonly prefix: string;
+  last: string;
+  json: string;
+}
+
 export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<string> {
   const maxItemBytes = DATADOG_LOG_LIMITS.maxItemBytes;
   // resource object → its serialized shared fields (without braces), for the tags it was made with.
@@ -129,21 +137,31 @@ export function createDatadogLogEncoder(o: DatadogLogOptions): SignalEncoder<str
     last = entry;
     return entry;
   };
-  // Attribute names repeat from line to line: their JSON is made once.
-  const keyJson = new Map<string, string>();
+  // Attribute names repeat from line to line: their JSON is made once. So is the JSON of a
+  // string value the line before had under the same name (a request id repeats for a whole
+  // invocation).
+  const fields = new Map<string, FieldText>();
   // Built by hand rather than through an object and JSON.stringify: the same bytes, fewer
   // allocations on the hottest path of the forwarder. The item without its shared tail.
   const itemHead = (r: LogRecord, message: string): string => {
-    let json = `{"message":${JSON.stringify(message)},"timestamp":${msText(r.timestamp)}`;
-    if (r.level !== undefined) json += `,"status":${JSON.stringify(STATUS[r.level] ?? r.level.toLowerCase())}`;
+    let json = `{"message":${jsonString(message)},"timestamp":${msText(r.timestamp)}`;
+    if (r.level !== undefined) json += `,"status":${jsonString(STATUS[r.level] ?? r.level.toLowerCase())}`;
     for (const key in r.attributes) {
       if (key === 'message' || key === 'timestamp' || key === 'status') continue;
-      let k = keyJson.get(key);
-      if (k === undefined) {
-        k = `,${JSON.stringify(key)}:`;
-        keyJson.set(key, k);
+      let f = fields.get(key);
+      if (f === undefined) {
+        f = { prefix: `,${JSON.stringify(key)}:`, last: '', json: '""' };
+        fields.set(key, f);
       }
-      json += k + JSON.stringify(r.attributes[key]);
+      const value = r.attributes[key];
+      if (typeof value !== 'string') json += f.prefix + JSON.stringify(value);
+      else {
+        if (value !== f.last) {
+          f.last = value;
+          f.json = jsonString(value);
+        }
+        json += f.prefix + f.json;
+      }
     }
     if (r.traceId !== undefined && o.toDatadogId !== undefined) {
       // The trace remapper joins logs on dd.trace_id in decimal (BACKENDS.md §4).

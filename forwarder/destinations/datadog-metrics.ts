@@ -39,6 +39,7 @@
  */
 import type { MetricGroup, Telemetry } from '../model.js';
 import type { Encoded, SignalEncoder } from './destination.js';
+import { isPlainJson, jsonString } from './json-text.js';
 
 export const DATADOG_METRICS_LIMITS = {
   maxItems: 10_000,
@@ -68,18 +69,6 @@ export const DISTRIBUTION_MAX_AGE_MS = 3_600_000;
 export const DATADOG_METRIC_REJECTIONS = ['not_a_metric', 'invalid_name', 'invalid_value', 'invalid_timestamp', 'too_old'] as const;
 export type DatadogMetricRejection = (typeof DATADOG_METRIC_REJECTIONS)[number];
 
-/** True when `s` can go between JSON quotes as is: no quote, backslash, control or surrogate character. */
-function plainJson(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
-  }
-  return true;
-}
-
-/** JSON.stringify(s), without its cost for the usual plain strings (tags are the hot part of encoding). */
-const jsonString = (s: string): string => (plainJson(s) ? `"${s}"` : JSON.stringify(s));
-
 /**
  * The JSON array body of a point's tags after the base tags (already JSON): a key with an empty
  * value is a bare tag (`"standalone"`).
@@ -88,7 +77,7 @@ function tagsJson(baseJson: string, own: Readonly<Record<string, string>>): stri
   let out = baseJson;
   for (const key in own) {
     const value = own[key] as string;
-    const tag = value === '' ? jsonString(key) : plainJson(key) && plainJson(value) ? `"${key}:${value}"` : JSON.stringify(`${key}:${value}`);
+    const tag = value === '' ? jsonString(key) : isPlainJson(key) && isPlainJson(value) ? `"${key}:${value}"` : JSON.stringify(`${key}:${value}`);
     out = out === '' ? tag : `${out},${tag}`;
   }
   return out;

@@ -135,6 +135,18 @@ describe('intake item', () => {
     expect(b.split.tail).toBe(a.split.tail);
   });
 
+  it('writes each item with its own attribute values when one encoder sees them repeat and change', () => {
+    const enc = createDatadogLogEncoder({ tags: [] });
+    const base = record('lambda-node', 2);
+    const ids = [ID, ID, 'c6af9ac6-7b61-11e6-9a41-93e812345678', ID, 'quote " and tab \t'];
+    const written = ids.map((id) => {
+      const encoded = enc.encode({ ...base, attributes: { ...base.attributes, [ATTR.faasInvocationId]: id, 'retry.count': 2 } });
+      return encoded.ok ? (JSON.parse(encoded.value) as Record<string, unknown>) : {};
+    });
+    expect(written.map((w) => w[ATTR.faasInvocationId])).toEqual(ids);
+    expect(written.map((w) => w['retry.count'])).toEqual([2, 2, 2, 2, 2]);
+  });
+
   it('leaves the byte count of an item far below the limit to delivery', () => {
     const r = { ...record('lambda-node', 2), message: 'café ☕ 🚀 "quoted"\ttab \u0001' };
     const encoded = createDatadogLogEncoder({ tags: [] }).encode(r);
