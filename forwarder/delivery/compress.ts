@@ -39,6 +39,8 @@ export class StreamingCompressor {
   private readonly done: Promise<Buffer>;
   private buf: Buffer;
   private used: number;
+  /** Buffers zlib has finished reading, for the next hand-overs. */
+  private readonly spare: Buffer[] = [];
   /** Where the last append began, and where its text began (after its separator). */
   private lastStart = -1;
   private lastText = -1;
@@ -89,8 +91,9 @@ export class StreamingCompressor {
     this.reserve(tail.length * 3);
     this.used += this.buf.write(tail, this.used);
     this.z.end(this.buf.subarray(0, this.used));
-    // zlib holds that last buffer until it is done; this object lets go of it now.
+    // zlib holds that last buffer until it is done; this object lets go of it now, and of its spares.
     this.buf = EMPTY;
+    this.spare.length = 0;
     this.used = 0;
     this.lastStart = -1;
     return this.done;
@@ -99,9 +102,13 @@ export class StreamingCompressor {
   /** Hands what was written since the last call to zlib, as one write (see the class comment). */
   handOver(): void {
     if (this.used === 0) return;
-    this.z.write(this.buf.subarray(0, this.used));
-    // zlib keeps that buffer until it is done with it: the next items go into a new one.
-    this.buf = Buffer.allocUnsafe(INITIAL);
+    const written = this.buf;
+    // zlib keeps that buffer until it has read it (the write's callback); then it can take the
+    // items after next. (A new buffer costs twice as much to fill here: its pages are new.)
+    this.z.write(written.subarray(0, this.used), () => {
+      if (this.buf !== EMPTY && this.spare.length < 2) this.spare.push(written);
+    });
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(INITIAL);
     this.used = 0;
     this.lastStart = -1;
   }
