@@ -10,16 +10,23 @@ import { loadConfig } from '../forwarder/config/index.js';
 import type { HttpAnswer } from '../forwarder/delivery/http.js';
 import { Forwarder } from '../forwarder/forwarder.js';
 import { interleave, mbps } from './measure.js';
-import { type Mix, makePayloads } from './workload.js';
+import { type Mix, type Payload, makePayloads } from './workload.js';
 
 const gzip = promisify(gzipCb);
 const accepted: HttpAnswer = { status: 202, headers: new Headers(), body: '{}', bodyBytes: new Uint8Array() };
 const context = { getRemainingTimeInMillis: () => 900_000 };
 const silent = { log: () => {} };
 
-function forwarder(extraEnv: Record<string, string> = {}): Forwarder {
+/**
+ * A Forwarder whose HTTP calls answer 202 at once (no network is measured), as a function that
+ * hands it the payloads one at a time, as Lambda does. Also used by bench/profile.ts.
+ */
+export function benchRunner(extraEnv: Record<string, string> = {}): (payloads: readonly Payload[]) => Promise<void> {
   const config = loadConfig({ DD_API_KEY: 'bench-not-a-key', DD_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', ...extraEnv });
-  return new Forwarder(config, { post: async () => accepted, logger: silent });
+  const forwarder = new Forwarder(config, { post: async () => accepted, logger: silent });
+  return async (payloads) => {
+    for (const p of payloads) await forwarder.handle(p.event, context);
+  };
 }
 
 export interface CloudWatchResult {
@@ -37,7 +44,7 @@ export async function benchCloudWatch(mix: Mix, options: { payloads?: number; ro
   const payloads = makePayloads(options.payloads ?? 20, 1000, mix);
   const bytes = payloads.reduce((n, p) => n + p.messageBytes, 0);
   const events = payloads.reduce((n, p) => n + p.events, 0);
-  const main = forwarder();
+  const pipeline = benchRunner();
   const candidates: Record<string, () => Promise<void>> = {
     // One payload at a time, as Lambda hands the forwarder one event at a time.
     ceiling: async () => {
@@ -47,15 +54,11 @@ export async function benchCloudWatch(mix: Mix, options: { payloads?: number; ro
         await gzip(json);
       }
     },
-    pipeline: async () => {
-      for (const p of payloads) await main.handle(p.event, context);
-    },
+    pipeline: () => pipeline(payloads),
   };
   for (const [name, env] of Object.entries(options.variants ?? {})) {
-    const f = forwarder(env);
-    candidates[name] = async () => {
-      for (const p of payloads) await f.handle(p.event, context);
-    };
+    const run = benchRunner(env);
+    candidates[name] = () => run(payloads);
   }
   const t = await interleave(options.rounds ?? Number(process.env['BENCH_ROUNDS'] ?? 15), candidates);
   const ceilingMs = t['ceiling']?.medianMs ?? Number.NaN;

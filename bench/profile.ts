@@ -6,23 +6,18 @@
  *   node --import tsx bench/profile.ts mixed ENHANCED_METRICS=false
  * (For exact line numbers, bundle it first with esbuild --bundle --platform=node --format=esm.)
  */
-import { loadConfig } from '../forwarder/config/index.js';
-import type { HttpAnswer } from '../forwarder/delivery/http.js';
-import { Forwarder } from '../forwarder/forwarder.js';
+import { benchRunner } from './cloudwatch.js';
 import { type Mix, makePayloads } from './workload.js';
 
 const mix = (process.argv[2] ?? 'platform-heavy') as Mix;
 const extra = Object.fromEntries(process.argv.slice(3).map((kv) => kv.split('=', 2) as [string, string]));
-const accepted: HttpAnswer = { status: 202, headers: new Headers(), body: '{}', bodyBytes: new Uint8Array() };
-const context = { getRemainingTimeInMillis: () => 900_000 };
-const config = loadConfig({ DD_API_KEY: 'bench-not-a-key', DD_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', ...extra });
-const forwarder = new Forwarder(config, { post: async () => accepted, logger: { log: () => {} } });
+const run = benchRunner(extra);
 const payloads = makePayloads(20, 1000, mix);
 const lines = payloads.reduce((n, p) => n + p.events, 0);
-for (let r = 0; r < 3; r++) for (const p of payloads) await forwarder.handle(p.event, context);
+for (let r = 0; r < 3; r++) await run(payloads);
 const start = performance.now();
 const cpuStart = process.cpuUsage();
-for (let r = 0; r < 10; r++) for (const p of payloads) await forwarder.handle(p.event, context);
+for (let r = 0; r < 10; r++) await run(payloads);
 // CPU time (all threads: zlib's too) varies less than wall time on a shared machine.
 const cpu = process.cpuUsage(cpuStart);
 const perLine = (ns: number): string => (ns / (10 * lines)).toFixed(0);

@@ -12,7 +12,7 @@
  */
 import type { Counters } from '../accounting.js';
 import { type Destination, type Encoded, type SendResult, type SignalEncoder, contentEncoding } from '../destinations/destination.js';
-import { NO_INPUT, type Signal, type Telemetry, SIGNALS, pointsOf } from '../model.js';
+import { NO_INPUT, type Signal, type Telemetry, SIGNALS, countOf, pointsOf } from '../model.js';
 import { signalOf } from '../model.js';
 import { StreamingCompressor, compressBody } from './compress.js';
 import { sendWithRetry } from './retry.js';
@@ -111,7 +111,7 @@ export class Deliverer {
       }
       const group = encoder.encodeGroup?.(item);
       if (group !== undefined) {
-        wait = this.add(lane, signal, encoder, group, item.input, item.names.length) ?? wait;
+        wait = this.add(lane, signal, encoder, group, item.input, countOf(item)) ?? wait;
       } else {
         for (const point of pointsOf(item)) wait = this.add(lane, signal, encoder, encoder.encode(point), point.input, 1) ?? wait;
       }
