@@ -3,9 +3,10 @@
  *   node bench/compare.mjs <rev A> <rev B> [mixed|platform-heavy] [rounds] [KEY=value …]
  * Each revision is checked out into a temporary worktree and bundled with esbuild; both run the
  * CloudWatch workload of bench/workload.ts, round after round in alternating order, and the
- * median of the per-round ratios B/A is printed with its quartiles. On a shared machine, runs in
- * separate processes vary by ±10%; alternating rounds in one process cancels most of that, and
- * the quartiles say how far to trust a difference (a change inside them is not measured).
+ * median of the per-round ratios B/A is printed with a 95% interval of that median (bootstrap) and
+ * the quartiles of the rounds. On a shared machine, runs in separate processes vary by ±10%;
+ * alternating rounds in one process cancels most of that, and the interval says how far to trust
+ * a difference (a change inside it is not measured).
  * The worktree path "WORKTREE" compares the files as they are now, uncommitted changes included.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,32 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+/**
+ * A 95% interval for the median of `xs`: the 2.5th and 97.5th percentiles of the medians of 2,000
+ * resamples (bootstrap, a fixed seed so that a run prints the same interval for the same rounds).
+ * The quartiles say how much one round varies; this says how far the median itself can be
+ * trusted, which is what decides whether a change of a few percent was measured.
+ */
+function medianInterval(xs) {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const medians = [];
+  const sample = new Array(xs.length);
+  for (let i = 0; i < 2000; i++) {
+    for (let j = 0; j < xs.length; j++) sample[j] = xs[Math.floor(random() * xs.length)];
+    sample.sort((x, y) => x - y);
+    medians.push(sample[Math.floor((sample.length - 1) / 2)]);
+  }
+  medians.sort((x, y) => x - y);
+  return [medians[Math.floor(0.025 * (medians.length - 1))], medians[Math.floor(0.975 * (medians.length - 1))]];
+}
 
 const [revA, revB, mix = 'platform-heavy', roundsText = '40', ...settings] = process.argv.slice(2);
 if (revA === undefined || revB === undefined) throw new Error('usage: node bench/compare.mjs <rev A> <rev B> [mix] [rounds] [KEY=value …]');
@@ -87,9 +114,11 @@ try {
   }
   const sorted = (xs) => [...xs].sort((x, y) => x - y);
   const at = (xs, q) => sorted(xs)[Math.floor(q * (xs.length - 1))];
+  const [low, high] = medianInterval(ratios);
   console.log(
     `${mix}: A ${revA} ${at(perLine.a, 0.5).toFixed(0)} ns/line, B ${revB} ${at(perLine.b, 0.5).toFixed(0)} ns/line; ` +
-      `B/A median ${at(ratios, 0.5).toFixed(3)} (quartiles ${at(ratios, 0.25).toFixed(3)}–${at(ratios, 0.75).toFixed(3)}, ${ratios.length} rounds)`,
+      `B/A median ${at(ratios, 0.5).toFixed(3)} (95% interval of the median ${low.toFixed(3)}–${high.toFixed(3)}; ` +
+      `quartiles of the rounds ${at(ratios, 0.25).toFixed(3)}–${at(ratios, 0.75).toFixed(3)}, ${ratios.length} rounds)`,
   );
 } finally {
   for (const f of files) rmSync(f, { force: true });
