@@ -39,6 +39,7 @@
  */
 import type { MetricGroup, Telemetry } from '../model.js';
 import type { Encoded, SignalEncoder } from './destination.js';
+import { MAX_NUMBER_BYTES, writeJsonNumber } from './json-number.js';
 import { isPlainJson, jsonString } from './json-text.js';
 
 export const DATADOG_METRICS_LIMITS = {
@@ -51,6 +52,9 @@ const CLOSE = ']}';
 const SERIES_CLOSE = ']}';
 /** `[` `,[` `]]` around a point's timestamp and value. */
 const POINT_FRAME = 5;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 export interface DatadogMetricsOptions {
   /** `k:v` tags on every point (forwarder name and version, DD_TAGS), before the point's own. */
@@ -83,12 +87,15 @@ function tagsJson(baseJson: string, own: Readonly<Record<string, string>>): stri
   return out;
 }
 
-/** A piece of JSON text and its UTF-8 length. */
+/** A piece of JSON text, as UTF-8 (written into bodies as it is) and its length. */
 interface Fragment {
-  readonly json: string;
+  readonly utf8: Buffer;
   readonly bytes: number;
 }
-const fragment = (json: string): Fragment => ({ json, bytes: Buffer.byteLength(json) });
+const fragment = (json: string): Fragment => {
+  const utf8 = Buffer.from(json);
+  return { utf8, bytes: utf8.length };
+};
 
 /** One encoded point: the series it belongs to (one object per metric and tags), its second and value. */
 export interface EncodedSingle {
@@ -97,19 +104,32 @@ export interface EncodedSingle {
   readonly value: number;
 }
 
-/** A series' points while a body is assembled: `[ts,[v,v…]],[ts,[v` so far, open at the end. */
+/**
+ * A series' points while a body is assembled: its values in order, and where each run of values
+ * in the same second ends (consecutive values of one series in the same second share a point).
+ */
 interface Slot {
   readonly head: Fragment;
-  seconds: string;
-  text: string;
+  readonly seconds: string[];
+  readonly ends: number[];
+  readonly values: number[];
 }
 
 function addValue(slot: Slot, seconds: string, value: number): void {
-  // Numbers print alike in JSON.stringify and in a template; the text is ASCII.
-  if (slot.text === '') slot.text = `[${seconds},[${value}`;
-  else if (slot.seconds === seconds) slot.text += `,${value}`;
-  else slot.text += `]],[${seconds},[${value}`;
-  slot.seconds = seconds;
+  const last = slot.seconds.length - 1;
+  slot.values.push(value);
+  if (last >= 0 && slot.seconds[last] === seconds) {
+    slot.ends[last] = slot.values.length;
+  } else {
+    slot.seconds.push(seconds);
+    slot.ends.push(slot.values.length);
+  }
+}
+
+/** Writes ASCII text (JSON punctuation, a second's digits) at `pos`. */
+function writeAscii(buf: Buffer, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
+  return pos;
 }
 
 /**
@@ -124,13 +144,10 @@ export interface EncodedGroup {
 
 export type EncodedPoint = EncodedSingle | EncodedGroup;
 
-/** The longest text of a JS number (`-0.0000012345678901234567`, 25): bounds a value not yet printed. */
-const MAX_NUMBER_TEXT = 25;
-
-/** The encoder; its body is text. */
+/** The encoder; its body is JSON, written as bytes. */
 export interface DatadogMetricsEncoder extends SignalEncoder<EncodedPoint> {
   encodeGroup(group: MetricGroup): Encoded<EncodedPoint> | undefined;
-  assemble(values: readonly EncodedPoint[]): string;
+  assemble(values: readonly EncodedPoint[]): Buffer;
 }
 
 export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): DatadogMetricsEncoder {
@@ -229,18 +246,17 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       // As if each point were a series of its own (an upper bound, values not printed yet), and
       // the separators between them.
       let bytes = heads.length - 1;
-      for (const head of heads) bytes += head.bytes + seconds.length + MAX_NUMBER_TEXT + POINT_FRAME + SERIES_CLOSE.length;
+      for (const head of heads) bytes += head.bytes + seconds.length + MAX_NUMBER_BYTES + POINT_FRAME + SERIES_CLOSE.length;
       return { ok: true, value: { heads, seconds, values: g.values }, bytes };
     },
-    assemble(values: readonly EncodedPoint[]): string {
-      // Each series' points text, built as the values come: consecutive values of one series in
-      // the same second share a point (`[ts,[v1,v2,…]]`, the API's list of values).
+    assemble(values: readonly EncodedPoint[]): Buffer {
+      // Each series' values, in order: a body is written once every value is known.
       const slots = new Map<Fragment, Slot>();
       const order: Slot[] = [];
       const slotOf = (head: Fragment): Slot => {
         let slot = slots.get(head);
         if (slot === undefined) {
-          slot = { head, seconds: '', text: '' };
+          slot = { head, seconds: [], ends: [], values: [] };
           slots.set(head, slot);
           order.push(slot);
         }
@@ -260,12 +276,37 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
           addValue(slotOf(v.series), v.seconds, v.value);
         }
       }
-      let body = OPEN;
+      // Written as bytes (numbers by writeJsonNumber) into room for the longest text of each part.
+      let room = OPEN.length + CLOSE.length;
+      for (const slot of order) {
+        room += 1 + slot.head.bytes + SERIES_CLOSE.length + slot.values.length * (MAX_NUMBER_BYTES + 1);
+        for (const second of slot.seconds) room += second.length + POINT_FRAME + 1;
+      }
+      const buf = Buffer.allocUnsafe(room);
+      let pos = writeAscii(buf, 0, OPEN);
       for (let i = 0; i < order.length; i++) {
         const slot = order[i] as Slot;
-        body += `${i > 0 ? ',' : ''}${slot.head.json}${slot.text}]]${SERIES_CLOSE}`;
+        if (i > 0) buf[pos++] = COMMA;
+        pos += slot.head.utf8.copy(buf, pos);
+        let v = 0;
+        for (let run = 0; run < slot.seconds.length; run++) {
+          if (run > 0) buf[pos++] = COMMA;
+          buf[pos++] = OPEN_BRACKET;
+          pos = writeAscii(buf, pos, slot.seconds[run] as string);
+          buf[pos++] = COMMA;
+          buf[pos++] = OPEN_BRACKET;
+          const end = slot.ends[run] as number;
+          for (let first = v; v < end; v++) {
+            if (v > first) buf[pos++] = COMMA;
+            pos = writeJsonNumber(buf, pos, slot.values[v] as number);
+          }
+          buf[pos++] = CLOSE_BRACKET;
+          buf[pos++] = CLOSE_BRACKET;
+        }
+        pos = writeAscii(buf, pos, SERIES_CLOSE);
       }
-      return body + CLOSE;
+      pos = writeAscii(buf, pos, CLOSE);
+      return buf.subarray(0, pos);
     },
   };
 }

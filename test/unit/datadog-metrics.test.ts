@@ -69,7 +69,7 @@ function capturing(): { bodies: string[]; counters: Counters; deliverer: Deliver
 function encodeOk(encoder: DatadogMetricsEncoder, item: MetricPoint): { value: string; bytes: number } {
   const r = encoder.encode(item);
   if (!r.ok) throw new Error(`expected an encoded point, got ${r.reason}`);
-  const body = encoder.assemble([r.value]);
+  const body = encoder.assemble([r.value]).toString();
   return { value: body.slice('{"series":['.length, -']}'.length), bytes: r.bytes ?? Number.NaN };
 }
 
@@ -149,7 +149,7 @@ describe('createDatadogMetricsEncoder: series', () => {
             },
           ],
         });
-        return encoder.assemble([r.value]) === expected && r.bytes === Buffer.byteLength(expected) - '{"series":[]}'.length;
+        return encoder.assemble([r.value]).toString() === expected && r.bytes === Buffer.byteLength(expected) - '{"series":[]}'.length;
       }),
     );
   });
@@ -169,7 +169,7 @@ describe('createDatadogMetricsEncoder: points of one metric and tags share a ser
       return r.value;
     });
 
-    expect(JSON.parse(encoder.assemble(values))).toEqual({
+    expect(JSON.parse(encoder.assemble(values).toString())).toEqual({
       series: [
         { metric: 'aws.lambda.enhanced.duration', tags: ['functionname:orders-api', 'cold_start:false'], type: 'distribution', points: [[1704067200, [0.1]], [1704067201, [0.2]], [1704067202, [0.3]]] },
         { metric: 'aws.lambda.enhanced.invocations', tags: ['functionname:orders-api', 'cold_start:false'], type: 'distribution', points: [[1704067200, [1]], [1704067201, [1]], [1704067202, [1]]] },
@@ -190,7 +190,7 @@ describe('createDatadogMetricsEncoder: points of one metric and tags share a ser
       return r.value;
     });
 
-    expect(JSON.parse(encoder.assemble(values)).series[0].points).toEqual([
+    expect(JSON.parse(encoder.assemble(values).toString()).series[0].points).toEqual([
       [1704067200, [0.1, 0.2]],
       [1704067201, [0.3]],
       [1704067200, [0.4]],
@@ -203,7 +203,7 @@ describe('createDatadogMetricsEncoder: points of one metric and tags share a ser
     const b = encoder.encode({ ...customPoint(), tags: { env: 'dev' } });
     if (!a.ok || !b.ok) throw new Error('expected encoded points');
 
-    expect(JSON.parse(encoder.assemble([a.value, b.value])).series.map((s: { tags: string[] }) => s.tags)).toEqual([['env:prod'], ['env:dev']]);
+    expect(JSON.parse(encoder.assemble([a.value, b.value]).toString()).series.map((s: { tags: string[] }) => s.tags)).toEqual([['env:prod'], ['env:dev']]);
   });
 });
 
@@ -246,7 +246,7 @@ describe('createDatadogMetricsEncoder: batches', () => {
 
     const body = encoder.assemble(encoded.map((e) => e.value));
 
-    expect(JSON.parse(body).series.map((s: { metric: string; points: unknown[] }) => [s.metric, s.points])).toEqual([
+    expect(JSON.parse(body.toString()).series.map((s: { metric: string; points: unknown[] }) => [s.metric, s.points])).toEqual([
       ['aws.lambda.enhanced.duration', [[1704067200, [0.10225]]]],
       ['orders.created', [[1704067200, [1, 2]]]],
     ]);
@@ -333,7 +333,7 @@ describe('createDatadogMetricsEncoder: the points of a REPORT as one group', () 
       return e.value;
     });
 
-    expect(one.assemble([r.value, r.value])).toBe(byPoint.assemble([...values, ...values]));
+    expect(one.assemble([r.value, r.value]).toString()).toBe(byPoint.assemble([...values, ...values]).toString());
   });
 
   test('reports bytes that bound the body it makes', () => {
