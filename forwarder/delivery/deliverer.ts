@@ -184,6 +184,17 @@ export class Deliverer {
 
   /** Sends what is left and waits for every request; then reports failed inputs. */
   async finish(): Promise<DeliveryReport> {
+    // Bodies compressed on the fly first. zlib needs this thread between two writes, so a body
+    // assembled now (metrics) would hold up their last write: it waits until zlib has it.
+    const started: Array<Promise<void>> = [];
+    for (const lane of this.lanes) {
+      for (const [signal, batch] of lane.open) {
+        if (batch.compressor === undefined) continue;
+        started.push(batch.compressor.lastWriteStarted());
+        this.dispatch(lane, signal, batch);
+      }
+    }
+    await Promise.all(started);
     for (const lane of this.lanes) {
       for (const [signal, batch] of lane.open) this.dispatch(lane, signal, batch);
     }
