@@ -19,10 +19,9 @@ const SMALL_BODY = 64 * 1024;
  * here while it compresses the logs body). `deflate` is the zlib format (RFC 9110 §8.4.1.2), not raw.
  */
 export async function compressBody(body: Uint8Array, compression: Compression, level: number): Promise<Uint8Array> {
-  if (body.length < SMALL_BODY && compression !== 'none') return compression === 'gzip' ? gzipSync(body, { level }) : deflateSync(body, { level });
-  if (compression === 'gzip') return gzip(body, { level });
-  if (compression === 'deflate') return deflate(body, { level });
-  return body;
+  if (compression === 'none') return body;
+  if (body.length < SMALL_BODY) return compression === 'gzip' ? gzipSync(body, { level }) : deflateSync(body, { level });
+  return compression === 'gzip' ? gzip(body, { level }) : deflate(body, { level });
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -35,13 +34,14 @@ const INITIAL = 128 * 1024;
  * A body compressed while it is written. Text goes straight into a byte buffer as UTF-8 (one
  * pass that also counts its bytes, which batch cutting needs). zlib compresses on libuv's thread
  * pool one write at a time, and starts the next write only when this thread has run the callback
- * of the one before. So one write is in flight at a time: at each hand-over (`handOver`, called by
- * delivery before the event loop turns) everything written since the last write goes to zlib as
- * one write, unless a write is still in flight; then it waits in the buffer for the next
- * hand-over (a full buffer goes at once, queued behind the write in flight). zlib works on a write while this thread encodes the next items, and when a batch
- * ends it has at most the write in flight and the last one to do, rather than a queue of writes
- * that each wait for a turn of this thread (measured in BENCHMARKS.md). The last item appended
- * can be taken back (it did not fit the batch) until the next append or hand-over.
+ * of the one before. So one write is in flight at a time: a hand-over (`handOver`, called by
+ * delivery before the event loop turns) writes everything written since the last write, unless a
+ * write is in flight; what waits then goes as one write as soon as zlib calls back (a full buffer
+ * goes at once, queued behind the write in flight). zlib works on a write while this thread
+ * encodes the next items, and when a batch ends it has the write in flight and the last one to
+ * do, rather than a queue of writes that each wait for a turn of this thread (BENCHMARKS.md,
+ * fifth session). The last item appended can be taken back (it did not fit the batch) until the
+ * next append, hand-over or turn of the event loop.
  */
 export class StreamingCompressor {
   private readonly z: ReturnType<typeof createGzip>;
@@ -54,7 +54,8 @@ export class StreamingCompressor {
   /** Where the last append began, and where its text began (after its separator). */
   private lastStart = -1;
   private lastText = -1;
-  private inFlight = false;
+  /** Writes zlib has not called back yet: one, or more after forced hand-overs. */
+  private inFlight = 0;
   /** Settles when zlib has taken every write handed over so far (their callbacks ran). */
   private taken: Promise<void> = Promise.resolve();
 
@@ -122,16 +123,18 @@ export class StreamingCompressor {
 
   /** Hands what was written since the last write to zlib, as one write (see the class comment). */
   handOver(force = false): void {
-    if (this.used === 0 || (this.inFlight && !force)) return;
-    this.inFlight = true;
+    if (this.used === 0 || (this.inFlight > 0 && !force)) return;
+    this.inFlight++;
     const written = this.buf;
     // zlib keeps that buffer until it has read it (the write's callback); then it can take the
     // items after next. (A new buffer costs twice as much to fill here: its pages are new.)
     this.taken = new Promise((resolve) => {
       this.z.write(written.subarray(0, this.used), () => {
-        this.inFlight = false;
+        this.inFlight--;
         if (this.buf !== EMPTY && this.spare.length < 2) this.spare.push(written);
         resolve();
+        // What waited goes now, not at the next hand-over a whole slice later: zlib is idle.
+        if (this.inFlight === 0 && this.buf !== EMPTY) this.handOver();
       });
     });
     this.buf = this.spare.pop() ?? Buffer.allocUnsafe(INITIAL);
@@ -141,15 +144,14 @@ export class StreamingCompressor {
 
   /**
    * Room for `bytes` more. A full buffer goes to zlib even while a write is in flight (it queues
-   * behind it): what waits is bounded, and no buffer grows and is copied (that measured slower).
+   * behind it) rather than into a bigger buffer: nothing is copied (growing measured slower), and
+   * what waits here is at most one buffer; what queues in zlib is bounded by the batch's size.
    * Called before an append, when the last one can no longer be taken back.
    */
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.buf.length) return;
     if (this.used > 0) this.handOver(true);
-    if (this.used + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + bytes));
-    this.buf.copy(bigger, 0, 0, this.used);
-    this.buf = bigger;
+    // An item larger than a buffer gets one of its own (nothing is waiting in it now).
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The sink every pipeline writes into. For each destination and signal it cuts batches on the
- * destination's exact limits (items, uncompressed bytes), compresses them off the main thread
- * (zlib's async calls run on libuv's pool), and sends them with bounded concurrency and retries.
+ * destination's exact limits (items, uncompressed bytes), compresses them (off the main thread on
+ * libuv's pool, while they fill when the encoder's body is framed text; small whole bodies on this
+ * thread), and sends them with bounded concurrency and retries.
  * `push` returns a promise only when the destination has no free slot: that is the
  * back-pressure that keeps memory bounded while a large S3 object streams through.
  *
@@ -177,7 +178,7 @@ export class Deliverer {
     return batch;
   }
 
-  /** Hands the bodies being compressed on the fly what they have so far (before the event loop turns). */
+  /** Hands zlib what the bodies compressed on the fly have so far, unless it is still busy with a write (before the event loop turns). */
   flush(): void {
     for (const lane of this.lanes) for (const batch of lane.open.values()) batch.compressor?.handOver();
   }
@@ -190,8 +191,8 @@ export class Deliverer {
     for (const lane of this.lanes) {
       for (const [signal, batch] of lane.open) {
         if (batch.compressor === undefined) continue;
-        started.push(batch.compressor.lastWriteStarted());
         this.dispatch(lane, signal, batch);
+        started.push(batch.compressor.lastWriteStarted());
       }
     }
     await Promise.all(started);

@@ -39,7 +39,7 @@
  */
 import type { MetricGroup, Telemetry } from '../model.js';
 import type { Encoded, SignalEncoder } from './destination.js';
-import { MAX_NUMBER_BYTES, writeJsonNumber } from './json-number.js';
+import { MAX_NUMBER_BYTES, writeAscii, writeJsonNumber } from './json-number.js';
 import { isPlainJson, jsonString } from './json-text.js';
 
 export const DATADOG_METRICS_LIMITS = {
@@ -124,12 +124,6 @@ function addValue(slot: Slot, seconds: string, value: number): void {
     slot.seconds.push(seconds);
     slot.ends.push(slot.values.length);
   }
-}
-
-/** Writes ASCII text (JSON punctuation, a second's digits) at `pos`. */
-function writeAscii(buf: Buffer, pos: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
-  return pos;
 }
 
 /**

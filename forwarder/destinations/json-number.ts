@@ -5,15 +5,15 @@
  * cold), where most values here are integers or a few decimals (REPORT durations in seconds).
  */
 
-/** Bytes a number's text can take: `-1.2345678901234567e-308` is 24; room for any. */
+/** The longest text of a JS number, `-0.0000012345678901234567`: 25 bytes. */
 export const MAX_NUMBER_BYTES = 25;
 
 const SCALE = 1e9;
 
 /**
  * Writes `v` at `pos` and returns the position after it. `v` must be finite (JSON has no NaN
- * or Infinity). Integers below 1e15 and values that are exactly a decimal with at most nine
- * places (below 1e6, at least 1e-6, where ECMAScript prints no exponent) are printed from their
+ * or Infinity). Integers below 1e15, and values whose shortest text is a decimal of at most nine
+ * places (below 1e6, at least 1e-6, where ECMAScript prints no exponent), are printed from their
  * digits; anything else goes through `String(v)`.
  */
 export function writeJsonNumber(buf: Uint8Array, pos: number, v: number): number {
@@ -44,7 +44,11 @@ export function writeJsonNumber(buf: Uint8Array, pos: number, v: number): number
     }
   }
   // (-0 is an integer, printed "0" above.) The sign is written; String gives the rest.
-  const text = String(x);
+  return writeAscii(buf, pos, String(x));
+}
+
+/** Writes text known to be ASCII (JSON punctuation, digits) at `pos`; returns the position after it. */
+export function writeAscii(buf: Uint8Array, pos: number, text: string): number {
   for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
   return pos;
 }

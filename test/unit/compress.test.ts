@@ -47,7 +47,7 @@ describe('StreamingCompressor', () => {
     expect(gunzipSync(body).toString('utf8')).toBe(`[${expected.join(',')}]`);
   });
 
-  it('past 1 MiB waiting with a write in flight, it writes anyway: still every item, in order', async () => {
+  it('a full buffer goes to zlib even with a write in flight (queued behind it): still every item, in order', async () => {
     const c = new StreamingCompressor('deflate', 1, '[');
     const expected: string[] = [];
     c.append('', item(0));
@@ -59,6 +59,16 @@ describe('StreamingCompressor', () => {
       expected.push(item(i));
     }
     expect(inflateSync(await c.end(']')).toString('utf8')).toBe(`[${expected.join(',')}]`);
+  });
+
+  it('an item larger than a buffer (128 KiB) gets a buffer of its own', async () => {
+    const c = new StreamingCompressor('gzip', 1, '[');
+    const big = `"${'x'.repeat(300_000)}"`;
+    c.append('', item(1));
+    c.handOver();
+    c.append(',', big);
+    c.append(',', item(2));
+    expect(gunzipSync(await c.end(']')).toString('utf8')).toBe(`[${item(1)},${big},${item(2)}]`);
   });
 
   it('lastWriteStarted settles at once with nothing handed over, else once zlib has taken the writes', async () => {

@@ -57,7 +57,9 @@ describe('writeJsonNumber', () => {
     fc.assert(fc.property(decimals, (v) => written(v) === JSON.stringify(v)), { numRuns: 20_000 });
   });
 
-  it('never writes more than MAX_NUMBER_BYTES', () => {
+  it('never writes more than MAX_NUMBER_BYTES, which the longest number text takes', () => {
+    expect(written(-0.0000012345678901234567)).toBe('-0.0000012345678901234567');
+    expect('-0.0000012345678901234567'.length).toBe(MAX_NUMBER_BYTES);
     expect(written(-Number.MIN_VALUE).length).toBeLessThanOrEqual(MAX_NUMBER_BYTES);
     expect(written(-1.2345678901234567e-123).length).toBeLessThanOrEqual(MAX_NUMBER_BYTES);
   });
