@@ -31,6 +31,18 @@ const noop = (): void => {};
 const INITIAL = 128 * 1024;
 
 /**
+ * Buffers zlib has finished reading, for the bodies to come: a few, shared. Without them every
+ * body took new ones, ~0.4 MB per CloudWatch batch of memory outside the JS heap, which counts
+ * toward V8's limits for a full GC (BENCHMARKS.md, fifth session).
+ */
+const free: Buffer[] = [];
+const FREE_MAX = 4;
+const takeBuffer = (): Buffer => free.pop() ?? Buffer.allocUnsafe(INITIAL);
+const giveBack = (b: Buffer): void => {
+  if (b.length === INITIAL && free.length < FREE_MAX) free.push(b);
+};
+
+/**
  * A body compressed while it is written. Text goes straight into a byte buffer as UTF-8 (one
  * pass that also counts its bytes, which batch cutting needs). zlib compresses on libuv's thread
  * pool one write at a time, and starts the next write only when this thread has run the callback
@@ -48,6 +60,8 @@ export class StreamingCompressor {
   private readonly out: Buffer[] = [];
   private readonly done: Promise<Buffer>;
   private buf: Buffer;
+  /** The buffer of the last write (end's), given back when zlib is done with it. */
+  private last: Buffer = EMPTY;
   private used: number;
   /** Buffers zlib has finished reading, for the next hand-overs. */
   private readonly spare: Buffer[] = [];
@@ -63,12 +77,15 @@ export class StreamingCompressor {
     this.z = compression === 'gzip' ? createGzip({ level }) : createDeflate({ level });
     this.z.on('data', (c: Buffer) => this.out.push(c));
     this.done = new Promise((resolve, reject) => {
-      this.z.on('end', () => resolve(Buffer.concat(this.out)));
+      this.z.on('end', () => {
+        if (this.last !== EMPTY) giveBack(this.last);
+        resolve(Buffer.concat(this.out));
+      });
       this.z.on('error', reject);
     });
     // The result is awaited only when the batch is sent; until then an error must not go unhandled.
     this.done.catch(() => {});
-    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, head.length * 3));
+    this.buf = head.length * 3 > INITIAL ? Buffer.allocUnsafe(head.length * 3) : takeBuffer();
     this.used = this.buf.write(head);
   }
 
@@ -105,8 +122,10 @@ export class StreamingCompressor {
     this.reserve(tail.length * 3);
     this.used += this.buf.write(tail, this.used);
     this.z.end(this.buf.subarray(0, this.used));
-    // zlib holds that last buffer until it is done; this object lets go of it now, and of its spares.
+    // zlib holds that last buffer until it is done (then it goes back, with the spares now).
+    this.last = this.buf;
     this.buf = EMPTY;
+    for (const b of this.spare) giveBack(b);
     this.spare.length = 0;
     this.used = 0;
     this.lastStart = -1;
@@ -132,12 +151,13 @@ export class StreamingCompressor {
       this.z.write(written.subarray(0, this.used), () => {
         this.inFlight--;
         if (this.buf !== EMPTY && this.spare.length < 2) this.spare.push(written);
+        else giveBack(written);
         resolve();
         // What waited goes now, not at the next hand-over a whole slice later: zlib is idle.
         if (this.inFlight === 0 && this.buf !== EMPTY) this.handOver();
       });
     });
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(INITIAL);
+    this.buf = this.spare.pop() ?? takeBuffer();
     this.used = 0;
     this.lastStart = -1;
   }
