@@ -31,9 +31,10 @@ const noop = (): void => {};
 const INITIAL = 128 * 1024;
 
 /**
- * Buffers zlib has finished reading, for the bodies to come: a few, shared. Without them every
- * body took new ones, ~0.4 MB per CloudWatch batch of memory outside the JS heap, which counts
- * toward V8's limits for a full GC (BENCHMARKS.md, fifth session).
+ * Buffers zlib has finished reading, for the next hand-overs and bodies: a few, shared. A new
+ * buffer costs twice as much to fill (its pages are new), and without these every body took new
+ * ones, ~0.4 MB per CloudWatch batch of memory outside the JS heap, which counts toward V8's
+ * limits for a full GC (BENCHMARKS.md, fifth session).
  */
 const free: Buffer[] = [];
 const FREE_MAX = 4;
@@ -63,8 +64,6 @@ export class StreamingCompressor {
   /** The buffer of the last write (end's), given back when zlib is done with it. */
   private last: Buffer = EMPTY;
   private used: number;
-  /** Buffers zlib has finished reading, for the next hand-overs. */
-  private readonly spare: Buffer[] = [];
   /** Where the last append began, and where its text began (after its separator). */
   private lastStart = -1;
   private lastText = -1;
@@ -122,11 +121,9 @@ export class StreamingCompressor {
     this.reserve(tail.length * 3);
     this.used += this.buf.write(tail, this.used);
     this.z.end(this.buf.subarray(0, this.used));
-    // zlib holds that last buffer until it is done (then it goes back, with the spares now).
+    // zlib holds that last buffer until it is done; then it goes back.
     this.last = this.buf;
     this.buf = EMPTY;
-    for (const b of this.spare) giveBack(b);
-    this.spare.length = 0;
     this.used = 0;
     this.lastStart = -1;
     return this.done;
@@ -145,19 +142,17 @@ export class StreamingCompressor {
     if (this.used === 0 || (this.inFlight > 0 && !force)) return;
     this.inFlight++;
     const written = this.buf;
-    // zlib keeps that buffer until it has read it (the write's callback); then it can take the
-    // items after next. (A new buffer costs twice as much to fill here: its pages are new.)
+    // zlib keeps that buffer until it has read it (the write's callback); then it goes back.
     this.taken = new Promise((resolve) => {
       this.z.write(written.subarray(0, this.used), () => {
         this.inFlight--;
-        if (this.buf !== EMPTY && this.spare.length < 2) this.spare.push(written);
-        else giveBack(written);
+        giveBack(written);
         resolve();
         // What waited goes now, not at the next hand-over a whole slice later: zlib is idle.
         if (this.inFlight === 0 && this.buf !== EMPTY) this.handOver();
       });
     });
-    this.buf = this.spare.pop() ?? takeBuffer();
+    this.buf = takeBuffer();
     this.used = 0;
     this.lastStart = -1;
   }

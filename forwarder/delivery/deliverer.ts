@@ -178,7 +178,10 @@ export class Deliverer {
     return batch;
   }
 
-  /** Hands zlib what the bodies compressed on the fly have so far, unless it is still busy with a write (before the event loop turns). */
+  /**
+   * Hands zlib what the bodies compressed on the fly have so far, unless it is still busy with a
+   * write (called before the event loop turns).
+   */
   flush(): void {
     for (const lane of this.lanes) for (const batch of lane.open.values()) batch.compressor?.handOver();
   }
