@@ -16,6 +16,8 @@ import type { ChunkContext, Stage } from './stages/stage.js';
 
 /** Items refined and pushed between two turns of the event loop. */
 const SLICE = 128;
+/** Items of the last slice of a batch, at least (see runBatch). */
+const LAST_SLICE = 32;
 
 export interface PipelineParts {
   readonly records: RecordBuilder;
@@ -57,15 +59,19 @@ export async function runBatch(batch: RawBatch, p: PipelineParts): Promise<void>
   // on a turn, so the body of slice n is compressed while slice n+1 is scrubbed and encoded.
   // (Extraction sees the whole batch: a REPORT's trace id reaches the lines before it.)
   const emitted = { logs: 0, metrics: 0, traces: 0 };
-  for (let start = 0; start < items.length; start += SLICE) {
-    let slice = items.slice(start, start + SLICE);
+  for (let start = 0, end = 0; start < items.length; start = end) {
+    // The last slice is small (32 to 64 items): zlib compresses it after the batch ends, while
+    // the invocation waits (mixed workload 0.965 of the time with 128-item last slices).
+    const left = items.length - start;
+    end = start + (left > SLICE + LAST_SLICE ? SLICE : left > 2 * LAST_SLICE ? left - LAST_SLICE : left);
+    let slice = items.slice(start, end);
     for (const stage of p.refine) slice = stage(slice, ctx);
     for (const item of slice) {
       emitted[signalOf(item)] += countOf(item);
       const wait = p.sink.push(item);
       if (wait !== undefined) await wait;
     }
-    if (start + SLICE < items.length) {
+    if (end < items.length) {
       p.sink.flush?.();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

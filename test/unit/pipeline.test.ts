@@ -41,6 +41,25 @@ describe('runBatch over several slices', () => {
     expect([counters.get('received'), counters.get('filtered', { reason: 'exclude_pattern' }), counters.get('emitted', { signal: 'logs' })]).toEqual([1000, 334, 666]);
     const numbers = pushed.map((t) => (t.type === 'log' ? Number(t.message.split(' ')[1]) : -1));
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-    expect(flushes).toBe(Math.ceil(1000 / 128) - 1);
+    // Slices of 128 items, the last one small: 7 × 128, then 72 and 32, with a flush between two.
+    expect(flushes).toBe(8);
+  });
+
+  it.each([
+    [50, 0],
+    [100, 1],
+    [160, 1],
+    [161, 1],
+    [193, 2],
+  ])('a batch of %i items is pushed with %i flushes (the last slice holds 32 to 64 items)', async (n, expected) => {
+    let flushes = 0;
+    await runBatch(batch(n), {
+      records: new RecordBuilder({ tags: [] }),
+      extract: [],
+      refine: [],
+      sink: { push: () => undefined, flush: () => void flushes++ },
+      counters: new Counters(),
+    });
+    expect(flushes).toBe(expected);
   });
 });
