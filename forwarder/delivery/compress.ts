@@ -1,7 +1,8 @@
 /**
- * Compression (gzip or zlib deflate): of a whole body, or while a batch is still being filled
- * (StreamingCompressor), so that compression proceeds on libuv's thread pool in parallel with
- * the encoding of the next items and the body is ready soon after the batch closes.
+ * Compression (gzip or zlib deflate): of a whole body (on this thread when it is small), or while
+ * a batch is still being filled (StreamingCompressor), so that compression proceeds on libuv's
+ * thread pool in parallel with the encoding of the next items and the body is ready soon after
+ * the batch closes.
  */
 import { promisify } from 'node:util';
 import { createDeflate, createGzip, deflate as deflateCb, deflateSync, gzip as gzipCb, gzipSync } from 'node:zlib';
