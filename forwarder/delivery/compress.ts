@@ -84,7 +84,7 @@ export class StreamingCompressor {
       this.z.on('error', reject);
     });
     // The result is awaited only when the batch is sent; until then an error must not go unhandled.
-    this.done.catch(() => {});
+    this.done.catch(noop);
     this.buf = head.length * 3 > INITIAL ? Buffer.allocUnsafe(head.length * 3) : takeBuffer();
     this.used = this.buf.write(head);
   }
@@ -138,9 +138,14 @@ export class StreamingCompressor {
     return Promise.race([this.taken, this.done.then(noop, noop)]);
   }
 
-  /** Hands what was written since the last write to zlib, as one write (see the class comment). */
-  handOver(force = false): void {
-    if (this.used === 0 || (this.inFlight > 0 && !force)) return;
+  /** Hands what was written since the last write to zlib, unless a write is in flight (see the class comment). */
+  handOver(): void {
+    if (this.inFlight === 0) this.write();
+  }
+
+  /** What was written since the last write, to zlib as one write. */
+  private write(): void {
+    if (this.used === 0) return;
     this.inFlight++;
     const written = this.buf;
     // zlib keeps that buffer until it has read it (the write's callback); then it goes back.
@@ -150,7 +155,7 @@ export class StreamingCompressor {
         giveBack(written);
         resolve();
         // What waited goes now, not at the next hand-over a whole slice later: zlib is idle.
-        if (this.inFlight === 0 && this.buf !== EMPTY) this.handOver();
+        if (this.inFlight === 0 && this.buf !== EMPTY) this.write();
       });
     });
     this.buf = takeBuffer();
@@ -166,7 +171,7 @@ export class StreamingCompressor {
    */
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.buf.length) return;
-    if (this.used > 0) this.handOver(true);
+    this.write();
     // An item larger than a buffer gets one of its own (nothing is waiting in it now).
     if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
   }

@@ -87,15 +87,9 @@ function tagsJson(baseJson: string, own: Readonly<Record<string, string>>): stri
   return out;
 }
 
-/** A piece of JSON text, as UTF-8 (written into bodies as it is) and its length. */
-interface Fragment {
-  readonly utf8: Buffer;
-  readonly bytes: number;
-}
-const fragment = (json: string): Fragment => {
-  const utf8 = Buffer.from(json);
-  return { utf8, bytes: utf8.length };
-};
+/** A piece of JSON text as UTF-8, written into bodies as it is (its length is its bytes). */
+type Fragment = Buffer;
+const fragment = (json: string): Fragment => Buffer.from(json);
 
 /** One encoded point: the series it belongs to (one object per metric and tags), its second and value. */
 export interface EncodedSingle {
@@ -227,7 +221,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       const series = headOf(t.name, t.tags);
       const seconds = secondsOf(t.timestamp);
       // What the point costs as a series of its own (it may share one, and cost less).
-      const bytes = series.bytes + `[${seconds},[${t.value}]]`.length + SERIES_CLOSE.length;
+      const bytes = series.length + `[${seconds},[${t.value}]]`.length + SERIES_CLOSE.length;
       return { ok: true, value: { series, seconds, value: t.value }, bytes };
     },
     encodeGroup(g: MetricGroup): Encoded<EncodedPoint> | undefined {
@@ -240,7 +234,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       // As if each point were a series of its own (an upper bound, values not printed yet), and
       // the separators between them.
       let bytes = heads.length - 1;
-      for (const head of heads) bytes += head.bytes + seconds.length + MAX_NUMBER_BYTES + POINT_FRAME + SERIES_CLOSE.length;
+      for (const head of heads) bytes += head.length + seconds.length + MAX_NUMBER_BYTES + POINT_FRAME + SERIES_CLOSE.length;
       return { ok: true, value: { heads, seconds, values: g.values }, bytes };
     },
     assemble(values: readonly EncodedPoint[]): Buffer {
@@ -273,7 +267,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       // Written as bytes (numbers by writeJsonNumber) into room for the longest text of each part.
       let room = OPEN.length + CLOSE.length;
       for (const slot of order) {
-        room += 1 + slot.head.bytes + SERIES_CLOSE.length + slot.values.length * (MAX_NUMBER_BYTES + 1);
+        room += 1 + slot.head.length + SERIES_CLOSE.length + slot.values.length * (MAX_NUMBER_BYTES + 1);
         for (const second of slot.seconds) room += second.length + POINT_FRAME + 1;
       }
       const buf = Buffer.allocUnsafe(room);
@@ -281,7 +275,7 @@ export function createDatadogMetricsEncoder(options: DatadogMetricsOptions): Dat
       for (let i = 0; i < order.length; i++) {
         const slot = order[i] as Slot;
         if (i > 0) buf[pos++] = COMMA;
-        pos += slot.head.utf8.copy(buf, pos);
+        pos += slot.head.copy(buf, pos);
         let v = 0;
         for (let run = 0; run < slot.seconds.length; run++) {
           if (run > 0) buf[pos++] = COMMA;
