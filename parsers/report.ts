@@ -230,11 +230,29 @@ function readTabFields(message: string, from: number, r: ReportDraft): void {
   }
 }
 
+/**
+ * The four fields every complete text REPORT starts with, in the order Lambda writes them. One
+ * regex reads them (~0.3 µs where the field-by-field reader takes ~0.65 µs per REPORT, the most
+ * common line of a busy function); what follows (Init Duration, Status, XRAY…) and every other
+ * layout go through that reader. Only plain decimals match, which Number() reads as decimalAt does.
+ */
+const USUAL_FIELDS = /\tDuration: (\d+(?:\.\d+)?) ms\tBilled Duration: (\d+) ms\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB(?=[\t\n]|$)/y;
+
 function parseTextReport(message: string): ReportLine | undefined {
   const at = 18; // 'REPORT RequestId: '.length
   const end = tokenEnd(message, at);
   if (end === at) return undefined;
-  const r: ReportDraft = { kind: 'report', format: 'text', requestId: message.slice(at, end), metrics: {} };
+  const requestId = message.slice(at, end);
+  USUAL_FIELDS.lastIndex = end;
+  const usual = USUAL_FIELDS.exec(message);
+  if (usual !== null) {
+    const metrics = { durationMs: Number(usual[1]), billedDurationMs: Number(usual[2]), memorySizeMB: Number(usual[3]), maxMemoryUsedMB: Number(usual[4]) };
+    const r: ReportDraft = { kind: 'report', format: 'text', requestId, metrics };
+    const rest = USUAL_FIELDS.lastIndex;
+    if (rest < message.length) readTabFields(message, rest + 1, r);
+    return r;
+  }
+  const r: ReportDraft = { kind: 'report', format: 'text', requestId, metrics: {} };
   if (message.charCodeAt(end) === 9) {
     readTabFields(message, end + 1, r);
   } else {

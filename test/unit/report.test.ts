@@ -113,6 +113,20 @@ describe('text REPORT', () => {
     );
   });
 
+  it('reads the usual layout as the field-by-field reader does, whatever follows it', () => {
+    // A leading unknown field keeps a line off the one-regex path for the usual four fields.
+    const amount = fc.tuple(fc.integer({ min: 0, max: 99_999 }), fc.integer({ min: 0, max: 2 })).map(([n, d]) => (d === 0 ? String(n) : (n / 10 ** d).toFixed(d)));
+    const tail = fc.constantFrom('\t', '', '\tInit Duration: 180.87 ms\t', '\tStatus: timeout', '\tStatus: error\tError Type: Runtime.OutOfMemory', '\t\nXRAY TraceId: 1-5e1b4151-5ac6c58f5b5d4b3e9f2c1a0b\tSegmentId: 6b4c1ad0e9f07bf2\tSampled: true\t');
+    fc.assert(
+      fc.property(amount, fc.nat(900_000), fc.constantFrom(128, 512, 10_240), fc.nat(10_240), tail, (duration, billed, memory, used, rest) => {
+        const fields = `Duration: ${duration} ms\tBilled Duration: ${billed} ms\tMemory Size: ${memory} MB\tMax Memory Used: ${used} MB${rest}`;
+        const usual = parsePlatformLine(`REPORT RequestId: ${RID}\t${fields}`);
+        expect(usual).toEqual(parsePlatformLine(`REPORT RequestId: ${RID}\tFuture Field: 1 ms\t${fields}`));
+        expect(usual?.kind === 'report' && [usual.metrics.durationMs, usual.metrics.billedDurationMs, usual.metrics.memorySizeMB, usual.metrics.maxMemoryUsedMB]).toEqual([Number(duration), billed, memory, used]);
+      }),
+    );
+  });
+
   it('ignores fields it does not know', () => {
     const warm = pick(text, (l) => l.startsWith('REPORT') && l.includes('Duration: 102.25 ms'));
     const result = parsePlatformLine(`${warm}Future Field: 7 ms\t`);
