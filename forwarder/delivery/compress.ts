@@ -98,8 +98,8 @@ export class StreamingCompressor {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case.
     this.reserve(separator.length * 3 + text.length * 3 + tailBytes);
     this.lastStart = this.used;
-    // A one-character ASCII separator (`,`) as a byte: a write() call costs ~70 ns, as much as
-    // writing the item's ~300 characters (bench/microbenchmark in BENCHMARKS.md).
+    // A one-character ASCII separator (`,`) as a byte: a write() call costs ~70 ns however short
+    // its text, as much as writing an item's ~300 characters (BENCHMARKS.md, sixth session).
     if (separator.length === 1 && separator.charCodeAt(0) < 0x80) this.buf[this.used++] = separator.charCodeAt(0);
     else if (separator !== '') this.used += this.buf.write(separator, this.used);
     this.lastText = this.used;
