@@ -6,7 +6,10 @@
  */
 import { promisify } from 'node:util';
 import { createDeflate, createGzip, deflate as deflateCb, deflateSync, gzip as gzipCb, gzipSync } from 'node:zlib';
-import type { Compression } from '../destinations/destination.js';
+import type { Compression, SignalEncoder } from '../destinations/destination.js';
+
+/** A text body's framing: the items joined by `separator` between `head` and `tail`. */
+export type Framing = NonNullable<SignalEncoder['framing']>;
 
 const gzip = promisify(gzipCb);
 const deflate = promisify(deflateCb);
@@ -65,6 +68,10 @@ export class StreamingCompressor {
   /** The buffer of the last write (end's), given back when zlib is done with it. */
   private last: Buffer = EMPTY;
   private used: number;
+  /** The separator as UTF-8, written before every item but the first. */
+  private readonly separator: Buffer;
+  /** Items in the body (a taken-back one no longer counts). */
+  private items = 0;
   /** Where the last append began, and where its text began (after its separator). */
   private lastStart = -1;
   private lastText = -1;
@@ -73,7 +80,12 @@ export class StreamingCompressor {
   /** Settles when zlib has taken every write handed over so far (their callbacks ran). */
   private taken: Promise<void> = Promise.resolve();
 
-  constructor(compression: 'gzip' | 'deflate', level: number, head: string) {
+  constructor(
+    compression: 'gzip' | 'deflate',
+    level: number,
+    private readonly framing: Framing,
+  ) {
+    this.separator = Buffer.from(framing.separator);
     this.z = compression === 'gzip' ? createGzip({ level }) : createDeflate({ level });
     this.z.on('data', (c: Buffer) => this.out.push(c));
     this.done = new Promise((resolve, reject) => {
@@ -85,23 +97,26 @@ export class StreamingCompressor {
     });
     // The result is awaited only when the batch is sent; until then an error must not go unhandled.
     this.done.catch(noop);
+    const { head } = framing;
     this.buf = head.length * 3 > INITIAL ? Buffer.allocUnsafe(head.length * 3) : takeBuffer();
     this.used = this.buf.write(head);
   }
 
   /**
-   * Appends `separator`, `text` and `tail` (bytes already encoded: a suffix many items share, or
-   * an item taken back from another body); returns the bytes of text and tail.
+   * Appends an item: the separator (unless it is the first), `text` and `tail` (bytes already
+   * encoded: a suffix many items share, or an item taken back from another body). Returns the
+   * bytes of text and tail.
    */
-  append(separator: string, text: string, tail?: Uint8Array): number {
+  append(text: string, tail?: Uint8Array): number {
     const tailBytes = tail === undefined ? 0 : tail.length;
+    const separator = this.items > 0 ? this.separator : EMPTY;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case.
-    this.reserve(separator.length * 3 + text.length * 3 + tailBytes);
+    this.reserve(separator.length + text.length * 3 + tailBytes);
     this.lastStart = this.used;
-    // A one-character ASCII separator (`,`) as a byte: a write() call costs ~70 ns however short
-    // its text, as much as writing an item's ~300 characters (BENCHMARKS.md, sixth session).
-    if (separator.length === 1 && separator.charCodeAt(0) < 0x80) this.buf[this.used++] = separator.charCodeAt(0);
-    else if (separator !== '') this.used += this.buf.write(separator, this.used);
+    // The separator as bytes, a one-byte one (`,`) by hand: a write() call costs ~70 ns however
+    // short its text, as much as writing an item's ~300 characters (BENCHMARKS.md, sixth session).
+    if (separator.length === 1) this.buf[this.used++] = separator[0] as number;
+    else if (separator.length > 1) this.used += separator.copy(this.buf, this.used);
     this.lastText = this.used;
     const n = this.buf.write(text, this.used);
     this.used += n;
@@ -109,19 +124,23 @@ export class StreamingCompressor {
       this.buf.set(tail, this.used);
       this.used += tailBytes;
     }
+    this.items++;
     return n + tailBytes;
   }
 
-  /** Removes the last append and returns its text's bytes (a copy). */
+  /** Removes the last append and returns its text's bytes, without the separator (a copy). */
   takeBack(): Buffer {
     if (this.lastStart < 0) throw new Error('nothing to take back');
     const text = Buffer.from(this.buf.subarray(this.lastText, this.used));
     this.used = this.lastStart;
     this.lastStart = -1;
+    this.items--;
     return text;
   }
 
-  end(tail: string): Promise<Buffer> {
+  /** Closes the body with the framing's tail; the compressed body. */
+  end(): Promise<Buffer> {
+    const { tail } = this.framing;
     this.reserve(tail.length * 3);
     this.used += this.buf.write(tail, this.used);
     this.z.end(this.buf.subarray(0, this.used));

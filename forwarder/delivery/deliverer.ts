@@ -138,13 +138,12 @@ export class Deliverer {
     let bytes: number;
     if (batch.compressor !== undefined) {
       // Written into the compressed body first: the write counts the bytes.
-      const sep = separator > 0 ? (encoder.framing?.separator ?? '') : '';
-      bytes = r.split === undefined ? batch.compressor.append(sep, r.value as string) : batch.compressor.append(sep, r.split.text, r.split.tail);
+      bytes = r.split === undefined ? batch.compressor.append(r.value as string) : batch.compressor.append(r.split.text, r.split.tail);
       if (batch.values.length > 0 && batch.bytes + bytes + separator > encoder.limits.maxBytes) {
         const taken = batch.compressor.takeBack();
         wait = this.cut(lane, signal, batch) ?? wait;
         batch = this.open(lane, signal, encoder);
-        batch.compressor?.append('', '', taken);
+        batch.compressor?.append('', taken);
       }
     } else {
       bytes = r.bytes ?? textBytes(r.value);
@@ -172,7 +171,7 @@ export class Deliverer {
     const batch: OpenBatch = { values: [], inputs: [], counts: [], items: 0, bytes: encoder.framingBytes };
     const compression = lane.destination.compression(signal);
     if (compression !== 'none' && encoder.framing !== undefined) {
-      batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing.head);
+      batch.compressor = new StreamingCompressor(compression, this.o.compressionLevel ?? 1, encoder.framing);
     }
     lane.open.set(signal, batch);
     return batch;
@@ -214,8 +213,7 @@ export class Deliverer {
     lane.open.delete(signal);
     if (batch.values.length === 0) return;
     lane.inFlight++;
-    const framing = lane.encoders.get(signal)?.framing;
-    const compressed = batch.compressor !== undefined && framing !== undefined ? batch.compressor.end(framing.tail) : undefined;
+    const compressed = batch.compressor?.end();
     // Only the values go on: the batch (and its compressor's buffer) can be collected.
     const part: Part = { values: batch.values, inputs: batch.inputs, counts: batch.counts };
     const task = this.deliver(lane, signal, part, compressed).finally(() => {
